@@ -1,0 +1,5 @@
+import sys
+
+from itpark.cli import main
+
+sys.exit(main())

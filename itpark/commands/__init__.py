@@ -1,0 +1,1 @@
+"""Subcommands of `itpark`; one module each, discovered by itpark.cli."""

@@ -1,0 +1,331 @@
+"""The plan: everything itpark decided, as frozen dataclasses. Shells (Pulumi, inventory, docs) only read it.
+
+Addresses are strings in canonical netaddr form (CIDR for networks, bare address for hosts), so the plan
+serialises to JSON byte-identically and shells need no address arithmetic of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Direction = Literal["ingress", "egress"]
+Ethertype = Literal["IPv4", "IPv6"]
+Protocol = Literal["tcp", "udp", "icmp"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One security-group rule, exactly as the Network component registers it and nftables enforces it."""
+
+    direction: Direction
+    ethertype: Ethertype
+    protocol: Protocol
+    port_min: int | None
+    port_max: int | None
+    remote_ip_prefix: str
+    flow: str  # id of the Flow that allowed it
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    name: str  # unique in the park, e.g. "acme-erp-app" or "shared-dc1-dns"
+    description: str
+    site: str
+    tenant: str | None  # None for a shared service's group
+    system: str | None
+    zone: str | None  # tenant zone, or None for a shared service
+    service: str | None  # shared service kind, or None
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """An allowed flow: who may open connections to whom, on which ports, and why."""
+
+    id: str  # unique in the park
+    source: str  # "zone:<tenant>/<system>/<zone>", "service:<kind>@<site>", "sites:<site>" or "link:<kind>"
+    destination: str
+    ports: tuple[str, ...]  # "443/tcp", "53/udp", "icmp"
+    origin: Literal["mandatory", "exposure", "spec", "park"]
+    controls: tuple[str, ...]  # catalog control ids this flow serves
+    description: str
+    tenant: str | None = None
+    system: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    name: str  # inventory name, unique in the park: "web-01.erp.acme" or "dns-01.dc1.shared"
+    hostname: str  # short host name: "web-01"
+    fqdn: str
+    site: str
+    availability_zone: str
+    tenant: str | None
+    system: str | None
+    service: str | None  # shared service kind for shared hosts
+    tier: str
+    role: str
+    zone: str  # tenant zone, or "shared" for shared hosts
+    network: str  # name of the network it is attached to
+    security_group: str
+    level: int  # security level of its system (shared hosts: the highest level they serve)
+    flavor: str
+    image: str
+    volume_gb: int
+    ipv4: str
+    ipv6: str
+    ports: tuple[str, ...]  # ports it serves
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    """A zone network of a system (or a shared service's network) at one site."""
+
+    name: str  # network name, unique in the park
+    zone: str
+    site: str
+    ipv4: str
+    ipv6: str
+    gateway_v4: str
+    gateway_v6: str
+    dhcp_v4: tuple[str, str]  # allocation pool for addresses itpark does not pin
+    public: bool  # reachable from outside the park (only the WAF's network); tenant zones never are
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRef:
+    id: str
+    min_level: int
+    automatable_by: str
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    instances: int
+    cores: int
+    ram_mb: int
+    volumes: int
+    volume_gb: int
+    floating_ips: int
+    security_groups: int
+    security_group_rules: int
+
+
+@dataclass(frozen=True, slots=True)
+class System:
+    id: str
+    key: str  # "<tenant>/<system>"
+    title: str
+    title_vi: str
+    level: int
+    site: str
+    dr_site: str | None
+    exposure: tuple[str, ...]  # subset of ("internet", "tslcd", "lgsp")
+    services: tuple[str, ...]  # shared service kinds it uses (mandatory ones included)
+    block_v4: str
+    block_v6: str
+    router: str  # name of the system's router; its gateway sits on the site's core network
+    router_v4: str  # the router's fixed address on the core network (next hop for block_v4)
+    router_v6: str
+    dr_block_v4: str | None
+    dr_block_v6: str | None
+    zones: tuple[Subnet, ...]  # at the primary site, in zone-model order
+    dr_zones: tuple[Subnet, ...]  # networks kept ready at the DR site (no hosts)
+    hosts: tuple[Host, ...]
+    security_groups: tuple[SecurityGroup, ...]
+    flows: tuple[Flow, ...]
+    controls: tuple[ControlRef, ...]  # every catalog control that applies at its level
+    log_retention_months: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    name: str  # tenant id = file name
+    title: str
+    title_vi: str
+    kind: str
+    owner: str
+    contact: str
+    source: str  # path of its YAML file, relative to the park directory
+    decommission: bool
+    quota: Quota
+    systems: tuple[System, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One shared service at one site."""
+
+    kind: str
+    site: str
+    subnet: Subnet
+    hosts: tuple[Host, ...]
+    ports: tuple[str, ...]
+    security_group: SecurityGroup
+    flows: tuple[Flow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    id: str
+    kind: str
+    title: str
+    site: str
+    ipv4: str | None
+    ipv6: str | None
+    physical_network: str
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    title: str
+    role: str
+    availability_zones: tuple[str, ...]
+    ipv4_supernet: str
+    ipv6_prefix: str
+    shared_v4: str  # block of the shared services
+    shared_v6: str
+    core_v4: str  # core (transit) network: system routers' gateways, routed by the park core
+    core_v6: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceUse:
+    """How much of a site's IPv4 supernet is in use, retired (never reused) and free, in addresses."""
+
+    site: str
+    total: int
+    active: int
+    retired: int
+    free: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    key: str  # "<site>/shared", "<site>/<tenant>/<system>", "host:<inventory name>"
+    ipv4: str
+    ipv6: str
+    state: Literal["active", "retired"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerChanges:
+    added: tuple[str, ...]
+    retired: tuple[str, ...]
+    reactivated: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.retired or self.reactivated)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    id: str
+    title: str
+    catalog: str
+    version: str
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ParkInfo:
+    name: str
+    title: str
+    title_vi: str
+    kind: str
+    province: str
+    operator: str
+    domain: str
+    operator_networks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    schema_version: int
+    park: ParkInfo
+    baseline: Baseline
+    sites: tuple[Site, ...]
+    links: tuple[Link, ...]
+    services: tuple[Service, ...]
+    tenants: tuple[Tenant, ...]
+    ledger: tuple[LedgerEntry, ...]  # the whole ledger after this plan, sorted by key
+    ledger_changes: LedgerChanges
+    address_space: tuple[SpaceUse, ...]
+
+    def all_hosts(self) -> list[Host]:
+        hosts = [h for s in self.services for h in s.hosts]
+        hosts += [h for t in self.tenants for s in t.systems for h in s.hosts]
+        return hosts
+
+    def all_security_groups(self) -> list[SecurityGroup]:
+        groups = [s.security_group for s in self.services]
+        groups += [g for t in self.tenants for s in t.systems for g in s.security_groups]
+        return groups
+
+    def all_flows(self) -> list[Flow]:
+        flows = [f for s in self.services for f in s.flows]
+        flows += [f for t in self.tenants for s in t.systems for f in s.flows]
+        return flows
+
+    def tenant(self, name: str) -> Tenant:
+        for tenant in self.tenants:
+            if tenant.name == name:
+                return tenant
+        raise KeyError(name)
+
+    def service(self, kind: str, site: str | None = None) -> Service | None:
+        for service in self.services:
+            if service.kind == kind and (site is None or service.site == site):
+                return service
+        return None
+
+    def to_jsonable(self) -> dict[str, Any]:
+        return to_jsonable(self)  # type: ignore[no-any-return]
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses to dicts, tuples to lists; fast enough for plans of thousands of tenants."""
+    if isinstance(value, tuple | list):
+        return [to_jsonable(v) for v in value]
+    names = _field_names(type(value)) if hasattr(value, "__dataclass_fields__") else None
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
+    return value
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Baseline",
+    "ControlRef",
+    "Flow",
+    "Host",
+    "LedgerChanges",
+    "LedgerEntry",
+    "Link",
+    "ParkInfo",
+    "Plan",
+    "Quota",
+    "Rule",
+    "SecurityGroup",
+    "Service",
+    "Site",
+    "SpaceUse",
+    "Subnet",
+    "System",
+    "Tenant",
+    "field",
+    "to_jsonable",
+]

@@ -1,0 +1,184 @@
+"""Rules that span fields or files: unique ids, supernets, references between tenants and the park."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from netaddr import IPNetwork, IPSet
+
+from itpark.catalog import baseline_ids
+from itpark.errors import Problem, SpecError
+from itpark.spec.loader import LoadedPark, Loc
+from itpark.spec.models import LinkKind, ServiceKind, Zone
+
+PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
+USABLE_V6 = IPSet(["2000::/3", "fc00::/7"])  # global unicast (incl. 2001:db8::/32 documentation) and ULA
+SERVICE_PREFIX = "service:"
+
+
+def check_park(loaded: LoadedPark) -> None:
+    problems = list(_park_problems(loaded))
+    for tenant_id in loaded.tenants:
+        problems.extend(_tenant_problems(loaded, tenant_id))
+    if problems:
+        raise SpecError(problems)
+
+
+def _duplicates(items: Iterable[tuple[Loc, str]], what: str, where) -> Iterable[Problem]:  # type: ignore[no-untyped-def]
+    seen: dict[str, Loc] = {}
+    for loc, key in items:
+        if key in seen:
+            yield where(loc, f"duplicate {what} {key!r} (first defined at {_fmt(seen[key])})")
+        else:
+            seen[key] = loc
+
+
+def _fmt(loc: Loc) -> str:
+    from itpark.spec.loader import format_loc
+
+    return format_loc(loc)
+
+
+def _park_problems(loaded: LoadedPark) -> Iterable[Problem]:
+    park = loaded.park
+
+    def where(loc: Loc, message: str) -> Problem:
+        return loaded.where(None, loc, message)
+
+    if park.baseline not in baseline_ids():
+        yield where(("baseline",), f"unknown baseline {park.baseline!r}; expected one of {', '.join(baseline_ids())}")
+    yield from _duplicates(((("sites", i, "id"), s.id) for i, s in enumerate(park.sites)), "site id", where)
+    yield from _duplicates(
+        ((("external_links", i, "id"), link.id) for i, link in enumerate(park.external_links)), "link id", where
+    )
+    yield from _duplicates(
+        (
+            (("shared_services", i, "kind"), f"{s.kind.value}@{s.site or '*'}")
+            for i, s in enumerate(park.shared_services)
+        ),
+        "shared service",
+        where,
+    )
+    yield from _duplicates(((("flavors", i, "name"), f.name) for i, f in enumerate(park.flavors)), "flavor", where)
+    yield from _duplicates(((("images", i, "name"), m.name) for i, m in enumerate(park.images)), "image", where)
+    site_ids = {s.id for s in park.sites}
+    for i, site in enumerate(park.sites):
+        v4, v6 = IPNetwork(site.ipv4_supernet), IPNetwork(site.ipv6_prefix)
+        if IPSet([v4]) - PRIVATE_V4:
+            yield where(
+                ("sites", i, "ipv4_supernet"),
+                "expected a private IPv4 supernet (10/8, 172.16/12, 192.168/16 or 100.64/10), "
+                f"got {site.ipv4_supernet}",
+            )
+        if v4.prefixlen > park.addressing.shared_prefix_v4:
+            yield where(
+                ("sites", i, "ipv4_supernet"),
+                f"supernet /{v4.prefixlen} is smaller than the shared-services block "
+                f"/{park.addressing.shared_prefix_v4}",
+            )
+        if IPSet([v6]) - USABLE_V6:
+            yield where(
+                ("sites", i, "ipv6_prefix"), f"expected a global unicast or ULA IPv6 prefix, got {site.ipv6_prefix}"
+            )
+        if not 32 <= v6.prefixlen <= 52:
+            yield where(("sites", i, "ipv6_prefix"), f"expected an IPv6 prefix from /32 to /52, got /{v6.prefixlen}")
+        for j, other in enumerate(park.sites[:i]):
+            for field, mine, theirs in (
+                ("ipv4_supernet", v4, IPNetwork(other.ipv4_supernet)),
+                ("ipv6_prefix", v6, IPNetwork(other.ipv6_prefix)),
+            ):
+                if mine in theirs or theirs in mine:
+                    yield where(("sites", i, field), f"{mine} overlaps {theirs} of site {other.id!r} (sites[{j}])")
+    for i, link in enumerate(park.external_links):
+        if link.site not in site_ids:
+            yield where(
+                ("external_links", i, "site"), f"unknown site {link.site!r}; expected one of {sorted(site_ids)}"
+            )
+    for i, service in enumerate(park.shared_services):
+        if service.site is not None and service.site not in site_ids:
+            yield where(
+                ("shared_services", i, "site"), f"unknown site {service.site!r}; expected one of {sorted(site_ids)}"
+            )
+        if park.flavors and service.flavor not in {f.name for f in park.flavors}:
+            yield where(("shared_services", i, "flavor"), f"unknown flavor {service.flavor!r}")
+    offered = {s.kind for s in park.shared_services}
+    for i, kind in enumerate(park.defaults.mandatory_services):
+        if kind not in offered:
+            yield where(
+                ("defaults", "mandatory_services", i), f"mandatory service {kind.value!r} is not offered by the park"
+            )
+
+
+def _tenant_problems(loaded: LoadedPark, tenant_id: str) -> Iterable[Problem]:
+    park, tenant = loaded.park, loaded.tenants[tenant_id]
+
+    def where(loc: Loc, message: str) -> Problem:
+        return loaded.where(tenant_id, loc, message)
+
+    site_ids = [s.id for s in park.sites]
+    offered = {s.kind for s in park.shared_services}
+    links = {link.kind for link in park.external_links}
+    flavors = {f.name for f in park.flavors}
+    images = {m.name for m in park.images}
+    baseline_zones = _zones_by_level(park.baseline)
+    yield from _duplicates(((("systems", i, "id"), s.id) for i, s in enumerate(tenant.systems)), "system id", where)
+    for i, system in enumerate(tenant.systems):
+        at = ("systems", i)
+        yield from _duplicates(
+            (((*at, "tiers", j, "name"), t.name) for j, t in enumerate(system.tiers)), "tier name", where
+        )
+        for field in ("site", "dr_site"):
+            value = getattr(system, field)
+            if value is not None and value not in site_ids:
+                yield where((*at, field), f"unknown site {value!r}; expected one of {site_ids}")
+        if system.dr_site is not None and system.dr_site == (system.site or site_ids[0]):
+            yield where((*at, "dr_site"), "the disaster-recovery site must differ from the primary site")
+        for j, kind in enumerate(system.services):
+            if kind not in offered:
+                yield where((*at, "services", j), f"service {kind.value!r} is not offered by the park")
+        for field, kind, link, need in (
+            ("internet", ServiceKind.waf, LinkKind.internet, "an Internet link"),
+            ("tslcd", ServiceKind.waf, LinkKind.tslcd, "a TSLCD link"),
+            ("lgsp", ServiceKind.lgsp, LinkKind.ngsp, "an NGSP/NDXP link"),
+        ):
+            if getattr(system.exposure, field) and (kind not in offered or link not in links):
+                yield where((*at, "exposure", field), f"needs the park to offer the {kind.value} service and {need}")
+        zones = set(baseline_zones.get(system.level, ())) | {t.zone.value for t in system.tiers}
+        for j, tier in enumerate(system.tiers):
+            if flavors and tier.flavor is not None and tier.flavor not in flavors:
+                yield where(
+                    (*at, "tiers", j, "flavor"), f"unknown flavor {tier.flavor!r}; expected one of {sorted(flavors)}"
+                )
+            if images and tier.image is not None and tier.image not in images:
+                yield where(
+                    (*at, "tiers", j, "image"), f"unknown image {tier.image!r}; expected one of {sorted(images)}"
+                )
+        if system.exposure.internet and "dmz" not in zones:
+            yield where((*at, "exposure", "internet"), "an Internet-facing system needs a tier in the dmz zone")
+        for j, flow in enumerate(system.flows):
+            for field, end in (("from", flow.from_), ("to", flow.to)):
+                problem = _endpoint_problem(end, zones, offered)
+                if problem:
+                    yield where((*at, "flows", j, field), problem)
+
+
+def _endpoint_problem(end: str, zones: set[str], offered: set[ServiceKind]) -> str | None:
+    if end.startswith(SERVICE_PREFIX):
+        kind = end.removeprefix(SERVICE_PREFIX)
+        if kind not in {k.value for k in offered}:
+            return f"unknown service {kind!r}; the park offers {sorted(k.value for k in offered)}"
+        return None
+    if end not in {z.value for z in Zone}:
+        return f"unknown zone {end!r}; expected one of {[z.value for z in Zone]} or service:<kind>"
+    if end not in zones:
+        return f"zone {end!r} is not used by this system (its zones: {sorted(zones)})"
+    return None
+
+
+def _zones_by_level(baseline_id: str) -> dict[int, tuple[str, ...]]:
+    from itpark.catalog import resolve_baseline
+
+    try:
+        return resolve_baseline(baseline_id).zones_by_level
+    except KeyError:
+        return {}

@@ -1,0 +1,179 @@
+"""Read stacks/<park>/ into validated models, keeping the file and line of every field for error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from itpark.errors import Problem, SpecError
+from itpark.spec.models import SLUG_RE, Park, Tenant
+
+PARK_FILE = "park.yaml"
+TENANT_DIR = "tenants"
+LEDGER_FILE = "allocations.yaml"
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed YAML document with a way back from a field path to its line."""
+
+    file: str
+    data: Any
+
+    def line(self, loc: Loc) -> int:
+        """1-based line of the deepest node of `loc` that exists (the document start if none)."""
+        node, line = self.data, 1
+        for key in loc:
+            if isinstance(node, CommentedMap) and key in node:
+                line = node.lc.key(key)[0] + 1
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                line = node.lc.item(key)[0] + 1
+                node = node[key]
+            else:
+                break
+        return line
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        return Problem(self.file, self.line(loc), format_loc(loc), message)
+
+
+def format_loc(loc: Loc) -> str:
+    text = ""
+    for key in loc:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+@dataclass(frozen=True)
+class LoadedPark:
+    """The whole validated spec of one park, tenants keyed and sorted by id (file order never matters)."""
+
+    root: Path
+    park: Park
+    tenants: dict[str, Tenant]
+    park_doc: Located
+    tenant_docs: dict[str, Located] = field(default_factory=dict)
+
+    def where(self, tenant: str | None, loc: Loc, message: str) -> Problem:
+        doc = self.park_doc if tenant is None else self.tenant_docs[tenant]
+        return doc.problem(loc, message)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_yaml(path: Path, display: str) -> Located:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecError([Problem(display, 0, "", f"cannot read file: {err.strerror}")]) from err
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 0
+        reason = " ".join(str(x) for x in (err.context, err.problem) if x)
+        raise SpecError([Problem(display, line, "", f"malformed YAML: {reason}")]) from err
+    except Exception as err:  # ruamel raises a few non-marked errors (e.g. duplicate keys)
+        raise SpecError([Problem(display, 0, "", f"malformed YAML: {err}")]) from err
+    if data is None:
+        data = CommentedMap()
+    return Located(display, data)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown field (not allowed here; check the spelling against `itpark schema`)"
+    if kind == "missing":
+        return "required field is missing"
+    value = error.get("input")
+    shown = repr(value) if isinstance(value, str | int | float | bool) or value is None else type(value).__name__
+    message = message.removeprefix("Value error, ")
+    return f"{message}, got {shown}" if ", got" not in message else message
+
+
+def validate(doc: Located, model: type[BaseModel]) -> Any:
+    if not isinstance(doc.data, Mapping):
+        raise SpecError([Problem(doc.file, 1, "", f"expected a mapping of fields, got {type(doc.data).__name__}")])
+    try:
+        return model.model_validate(_plain(doc.data))
+    except ValidationError as err:
+        problems = []
+        for error in err.errors():
+            loc = tuple(k for k in error["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+            problems.append(doc.problem(loc, _describe(error)))
+        raise SpecError(problems) from err
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types (ScalarFloat, CommentedMap, ...) as plain Python values."""
+    if isinstance(node, Mapping):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def load_park(root: str | Path) -> LoadedPark:
+    """Load and validate stacks/<park>/: park.yaml and tenants/*.yaml. Raises SpecError with every problem."""
+    from itpark.spec.checks import check_park  # cross-file rules need the whole park
+
+    base = Path(root)
+    if not (base / PARK_FILE).is_file():
+        raise SpecError([Problem(str(base), 0, "", f"not a park directory: {PARK_FILE} not found")])
+    problems: list[Problem] = []
+    park_doc = read_yaml(base / PARK_FILE, str(base / PARK_FILE))
+    park: Park | None = None
+    try:
+        park = validate(park_doc, Park)
+    except SpecError as err:
+        problems.extend(err.problems)
+
+    tenants: dict[str, Tenant] = {}
+    tenant_docs: dict[str, Located] = {}
+    tenant_dir = base / TENANT_DIR
+    paths = sorted(tenant_dir.glob("*.yaml")) + sorted(tenant_dir.glob("*.yml")) if tenant_dir.is_dir() else []
+    for path in sorted(paths):
+        display = str(path)
+        tenant_id = path.stem
+        if tenant_id in tenant_docs:
+            problems.append(Problem(display, 0, "", f"duplicate tenant id {tenant_id!r} (two files with that name)"))
+            continue
+        if not SLUG_RE.fullmatch(tenant_id):
+            problems.append(
+                Problem(display, 0, "", f"tenant id (file name) must be a lower-case slug, got {tenant_id!r}")
+            )
+            continue
+        try:
+            doc = read_yaml(path, display)
+            tenant_docs[tenant_id] = doc
+            tenants[tenant_id] = validate(doc, Tenant)
+        except SpecError as err:
+            problems.extend(err.problems)
+    if problems or park is None:
+        raise SpecError(problems)
+    loaded = LoadedPark(base, park, dict(sorted(tenants.items())), park_doc, dict(sorted(tenant_docs.items())))
+    check_park(loaded)
+    return loaded

@@ -1,0 +1,303 @@
+"""Pydantic v2 models of the spec. Shapes and single-field rules only; cross-file rules live in checks.py."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from netaddr import AddrFormatError, IPNetwork
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+SLUG_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
+Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG_RE.pattern}$")]
+"""Lower-case id used in names of resources, hosts and DNS labels: a-z, 0-9, '-', 2-40 chars."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Zone(StrEnum):
+    """Security zones of a tenant system (the catalog's zone model says which a level requires)."""
+
+    dmz = "dmz"
+    app = "app"
+    data = "data"
+    mgmt = "mgmt"
+    security = "security"
+    devtest = "devtest"
+
+
+class ServiceKind(StrEnum):
+    """Shared services a park offers to its tenants. Order is the fixed slot order in the shared block."""
+
+    bastion = "bastion"
+    dns = "dns"
+    ntp = "ntp"
+    log = "log"
+    monitoring = "monitoring"
+    backup = "backup"
+    lgsp = "lgsp"
+    sso = "sso"
+    waf = "waf"
+    mirror = "mirror"
+
+
+class LinkKind(StrEnum):
+    internet = "internet"
+    tslcd = "tslcd"  # Mạng truyền số liệu chuyên dùng (the government's private data network)
+    ngsp = "ngsp"  # national integration platform NGSP / NDXP
+
+
+_PORT_RE = re.compile(r"^(?:(?P<lo>\d{1,5})(?:-(?P<hi>\d{1,5}))?/(?P<proto>tcp|udp)|(?P<icmp>icmp))$")
+
+
+class PortSpec(Strict):
+    """One port or range: written `443/tcp`, `8000-8010/tcp`, `53/udp` or `icmp` in YAML."""
+
+    protocol: Literal["tcp", "udp", "icmp"]
+    port_min: int | None = None
+    port_max: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> PortSpec:
+        match = _PORT_RE.match(text.strip())
+        if not match:
+            raise ValueError(f"expected a port such as '443/tcp', '8000-8010/tcp', '53/udp' or 'icmp', got {text!r}")
+        if match["icmp"]:
+            return cls(protocol="icmp")
+        lo = int(match["lo"])
+        hi = int(match["hi"] or lo)
+        if not 1 <= lo <= hi <= 65535:
+            raise ValueError(f"expected ports from 1 to 65535 with low <= high, got {text!r}")
+        return cls(protocol=match["proto"], port_min=lo, port_max=hi)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        if self.protocol == "icmp":
+            return "icmp"
+        if self.port_min == self.port_max:
+            return f"{self.port_min}/{self.protocol}"
+        return f"{self.port_min}-{self.port_max}/{self.protocol}"
+
+
+def _parse_ports(value: object) -> object:
+    if isinstance(value, list):
+        return [PortSpec.parse(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _check_network(text: str, version: int, what: str) -> str:
+    try:
+        net = IPNetwork(text)
+    except (AddrFormatError, ValueError, TypeError) as err:
+        raise ValueError(f"expected an IPv{version} {what} in CIDR form, got {text!r}") from err
+    if net.version != version:
+        raise ValueError(f"expected an IPv{version} {what}, got IPv{net.version} {text!r}")
+    if net.ip != net.network:
+        raise ValueError(f"expected a network address with no host bits, got {text!r} (did you mean {net.cidr}?)")
+    return str(net.cidr)
+
+
+class Site(Strict):
+    id: Slug
+    title: str
+    role: Literal["primary", "dr"] = "primary"
+    ipv4_supernet: str = Field(description="Private IPv4 supernet of the site (RFC 1918 or RFC 6598)")
+    ipv6_prefix: str = Field(description="IPv6 prefix of the site, /32 to /56")
+    availability_zones: list[Slug] = Field(default_factory=lambda: ["nova"], min_length=1)
+
+    @field_validator("ipv4_supernet")
+    @classmethod
+    def _v4(cls, value: str) -> str:
+        return _check_network(value, 4, "supernet")
+
+    @field_validator("ipv6_prefix")
+    @classmethod
+    def _v6(cls, value: str) -> str:
+        return _check_network(value, 6, "prefix")
+
+
+class ExternalLink(Strict):
+    id: Slug
+    kind: LinkKind
+    title: str = ""
+    site: Slug
+    ipv4: str | None = Field(None, description="Public or provider-assigned IPv4 range of the external network")
+    ipv6: str | None = None
+    physical_network: str = Field("physnet1", description="OpenStack provider physical network name")
+
+    @field_validator("ipv4")
+    @classmethod
+    def _v4(cls, value: str | None) -> str | None:
+        return None if value is None else _check_network(value, 4, "range")
+
+    @field_validator("ipv6")
+    @classmethod
+    def _v6(cls, value: str | None) -> str | None:
+        return None if value is None else _check_network(value, 6, "range")
+
+
+class SharedService(Strict):
+    kind: ServiceKind
+    site: Slug | None = Field(None, description="Site that hosts it; default: every site")
+    count: int = Field(1, ge=1, le=16, description="Number of instances per site")
+    flavor: str = "m1.small"
+    image: str = "debian-12"
+    volume_gb: int = Field(20, ge=1, le=65536)
+    ports: list[PortSpec] = Field(default_factory=list, description="Extra ports it serves, beyond its kind's")
+
+    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
+
+
+class Flavor(Strict):
+    name: str
+    vcpus: int = Field(ge=1, le=256)
+    ram_mb: int = Field(ge=256)
+    disk_gb: int = Field(ge=1)
+
+
+class Image(Strict):
+    name: str
+    os: str = "debian"
+    version: str = "12"
+    url: str | None = Field(None, description="Where the operator's image mirror serves it (never fetched by itpark)")
+    min_disk_gb: int = 10
+
+
+class Quotas(Strict):
+    instances: int = Field(10, ge=0)
+    cores: int = Field(20, ge=0)
+    ram_mb: int = Field(40960, ge=0)
+    volumes: int = Field(10, ge=0)
+    volume_gb: int = Field(1000, ge=0)
+    floating_ips: int = Field(0, ge=0)
+    security_groups: int = Field(20, ge=0)
+    security_group_rules: int = Field(200, ge=0)
+
+
+class Addressing(Strict):
+    """How big each allocation is. Changing these later needs an explicit re-plan of the ledger."""
+
+    zone_prefix_v4: int = Field(26, ge=22, le=28, description="IPv4 prefix length of one zone subnet")
+    zone_prefix_v6: Literal[64] = 64
+    system_slots: Literal[8] = Field(8, description="Zone slots per system block (one per zone kind)")
+    shared_prefix_v4: int = Field(22, ge=16, le=24, description="IPv4 block for a site's shared services")
+    shared_prefix_v6: int = Field(56, ge=48, le=60)
+    service_prefix_v4: int = Field(26, ge=24, le=28, description="IPv4 subnet of one shared service")
+    core_prefix_v4: int = Field(20, ge=16, le=26, description="IPv4 core network of a site (one address per system)")
+
+
+class Defaults(Strict):
+    flavor: str = "m1.small"
+    image: str = "debian-12"
+    quotas: Quotas = Field(default_factory=Quotas)
+    mandatory_services: list[ServiceKind] = Field(
+        default_factory=lambda: [ServiceKind.dns, ServiceKind.ntp, ServiceKind.log, ServiceKind.monitoring],
+        description="Shared services every system uses whether or not it lists them",
+    )
+
+
+class Park(Strict):
+    """stacks/<park>/park.yaml"""
+
+    name: Slug
+    title: str
+    title_vi: str = ""
+    kind: Literal["it-park", "provincial-cloud"]
+    province: str
+    operator: str = ""
+    domain: str = Field(description="Internal DNS domain of the park, e.g. danang-itpark.internal")
+    baseline: str = Field("tcvn-11930-2017", description="Baseline id from the control catalog")
+    sites: list[Site] = Field(min_length=1)
+    operator_networks: list[str] = Field(
+        default_factory=list, description="CIDRs of the operators' admin VPN; the only sources allowed to the bastion"
+    )
+    external_links: list[ExternalLink] = Field(default_factory=list)
+    shared_services: list[SharedService] = Field(default_factory=list)
+    flavors: list[Flavor] = Field(default_factory=list)
+    images: list[Image] = Field(default_factory=list)
+    addressing: Addressing = Field(default_factory=Addressing)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+    @field_validator("operator_networks")
+    @classmethod
+    def _operators(cls, value: list[str]) -> list[str]:
+        return [_check_network(v, 6 if ":" in v else 4, "network") for v in value]
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value):
+            raise ValueError(f"expected a lower-case DNS domain such as 'park.internal', got {value!r}")
+        return value
+
+
+class Tier(Strict):
+    """A group of identical hosts of one system in one zone."""
+
+    name: Slug
+    zone: Zone
+    count: int = Field(1, ge=1, le=64)
+    flavor: str | None = None
+    image: str | None = None
+    volume_gb: int = Field(0, ge=0, le=65536, description="Data volume (protected); 0 for none")
+    ports: list[PortSpec] = Field(default_factory=list, description="Ports the tier serves")
+    role: str = Field("", description="Free-text role, e.g. web, api, postgresql")
+
+    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
+
+
+class Endpoint(StrEnum):
+    """Non-zone flow ends."""
+
+    internet = "internet"
+    tslcd = "tslcd"
+    ngsp = "ngsp"
+
+
+class Flow(Strict):
+    """An allowed flow inside a system: zone to zone, or zone to/from a shared service (`service:<kind>`)."""
+
+    from_: str = Field(alias="from", description="A zone of this system, or service:<kind>")
+    to: str = Field(description="A zone of this system, or service:<kind>")
+    ports: list[PortSpec] = Field(min_length=1)
+    description: str = ""
+
+    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
+
+
+class Exposure(Strict):
+    internet: bool = Field(False, description="Published to the Internet through the park WAF")
+    tslcd: bool = Field(False, description="Published on TSLCD (government private network) through the WAF")
+    lgsp: bool = Field(False, description="Exchanges data through the provincial LGSP gateway")
+
+
+class System(Strict):
+    """An information system (hệ thống thông tin) with its security level under Decree 85/2016."""
+
+    id: Slug
+    title: str
+    title_vi: str = ""
+    level: int = Field(ge=1, le=5, description="Security level (cấp độ) 1-5, Decree 85/2016/NĐ-CP")
+    site: Slug | None = Field(None, description="Primary site; default: the park's first site")
+    dr_site: Slug | None = Field(None, description="Disaster-recovery site (NET-19, from level 4)")
+    exposure: Exposure = Field(default_factory=Exposure)
+    services: list[ServiceKind] = Field(default_factory=list, description="Shared services used")
+    tiers: list[Tier] = Field(min_length=1)
+    flows: list[Flow] = Field(default_factory=list)
+
+
+class Tenant(Strict):
+    """stacks/<park>/tenants/<id>.yaml; the id is the file name."""
+
+    name: str = Field(description="Legal name of the agency or enterprise")
+    name_vi: str = ""
+    kind: Literal["agency", "enterprise"]
+    owner: str = Field(description="Responsible unit or person (chủ quản)")
+    contact: str = ""
+    quotas: Quotas | None = None
+    decommission: bool = Field(
+        False, description="Explicitly allow deleting this tenant's data-bearing resources (volumes)"
+    )
+    systems: list[System] = Field(min_length=1)
