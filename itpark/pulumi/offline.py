@@ -1,0 +1,213 @@
+"""Run the real program under Pulumi's unit-test mocks and record what `pulumi up` would register.
+
+Mocks are set before any resource is created (resources made earlier are dropped silently), every stack gets a
+fresh monitor and event loop, and the result is sorted, so the same park gives a byte-identical manifest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import wait_for_rpcs
+
+from itpark.plan import Plan, plan_park
+from itpark.pulumi.program import Settings, build
+from itpark.pulumi.stacks import PROJECT, StackSpec, park_stacks
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+# Outputs the provider computes that the program reads back; mocks return only what they are given.
+COMPUTED: dict[str, tuple[str, ...]] = {
+    "openstack:loadbalancer/loadBalancer:LoadBalancer": ("vipPortId", "vipAddress"),
+    "openstack:networking/floatingIp:FloatingIp": ("address",),
+}
+
+
+def _plain(value: Any) -> Any:
+    """Integral floats (the wire turns every number into one) back to ints, recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _key(urn: str) -> str | None:
+    """'type::name' of a URN; None for the root stack."""
+    if not urn:
+        return None
+    parts = urn.split("::")
+    typ = parts[2].split("$")[-1]
+    return None if typ == "pulumi:pulumi:Stack" else f"{typ}::{parts[3]}"
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self, references: Mapping[str, Mapping[str, Any]]) -> None:
+        self.references = references
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            stack = args.name.rsplit("/", 1)[-1]
+            return args.name, {**args.inputs, "outputs": dict(self.references.get(stack, {}))}
+        outputs = dict(args.inputs)
+        for prop in COMPUTED.get(args.typ, ()):
+            outputs[prop] = f"{args.name}-{prop}"
+        return (f"{args.name}-id" if args.custom else None), outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _Monitor(pulumi_mocks.MockMonitor):
+    """MockMonitor that also records what MockResourceArgs leaves out: parent and resource options."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        pulumi_mocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+        )  # fmt: skip
+        id_, state = self.mocks.new_resource(args)
+        if request.type != STACK_REFERENCE:
+            options = {"protect": request.protect, "retainOnDelete": request.retainOnDelete}
+            if request.deleteBeforeReplace:
+                options["deleteBeforeReplace"] = True
+            if request.ignoreChanges:
+                options["ignoreChanges"] = sorted(request.ignoreChanges)
+            self.records.append(
+                {
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": _key(request.parent),
+                    "custom": bool(request.custom),
+                    "inputs": _plain(inputs),
+                    "options": options,
+                }
+            )
+        obj = pulumi_mocks._sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj)
+
+
+@dataclass
+class StackResult:
+    spec: StackSpec
+    config: dict[str, str]
+    records: list[dict[str, Any]]  # in registration order
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def manifest(self) -> dict[str, Any]:
+        resources = {f"{r['type']}::{r['name']}": r for r in self.records}
+        if len(resources) != len(self.records):
+            raise RuntimeError(f"{self.spec.name}: two resources share a type and logical name")
+        return {"config": self.config, "outputs": self.outputs, "resources": resources}
+
+
+def run_stack(
+    plan: Plan,
+    spec: StackSpec,
+    park_dir: str,
+    references: Mapping[str, Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> StackResult:
+    """Run one stack of the program under mocks; `references` are the outputs of the stacks it refers to."""
+    monitor = _Monitor(_Mocks(references or {}))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=spec.name, preview=False, monitor=monitor)
+        outputs = build(plan, spec, Path(park_dir), settings or Settings())
+
+        async def settle() -> Any:
+            await wait_for_rpcs()
+            return await pulumi.Output.from_input(outputs).future()
+
+        resolved = loop.run_until_complete(settle())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    if not monitor.records:
+        raise RuntimeError(f"{spec.name}: the program registered nothing (were mocks set too late?)")
+    return StackResult(spec, spec.config(park_dir), monitor.records, _plain(resolved))
+
+
+@cache
+def _cached_plan(park_dir: str) -> Plan:
+    return plan_park(park_dir)
+
+
+def _run_many(park_dir: str, names: Sequence[str], references: Mapping[str, Mapping[str, Any]]) -> list[StackResult]:
+    plan = _cached_plan(park_dir)
+    specs = {s.name: s for s in park_stacks(plan)}
+    return [run_stack(plan, specs[name], park_dir, references) for name in names]
+
+
+def _chunks(items: Sequence[str], count: int) -> list[list[str]]:
+    size = max(1, -(-len(items) // count))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def run_park(park_dir: str, jobs: int | None = None, only: Iterable[str] | None = None) -> list[StackResult]:
+    """Every stack of the park, wave by wave; independent stacks of a wave run in `jobs` processes."""
+    jobs = jobs or os.cpu_count() or 1
+    plan = _cached_plan(park_dir)
+    specs = park_stacks(plan)
+    wanted = set(only) if only is not None else None
+    results: dict[str, StackResult] = {}
+    references: dict[str, dict[str, Any]] = {}
+    pool = (
+        ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else None
+    )
+    try:
+        for wave in sorted({s.wave for s in specs}):
+            names = [s.name for s in specs if s.wave == wave]
+            if wave == 0 or wanted is None:
+                todo = names  # the first wave's outputs feed every later stack
+            else:
+                todo = [n for n in names if n in wanted]
+            if pool is None or len(todo) < 2:
+                batch = _run_many(park_dir, todo, references)
+            else:
+                futures = [
+                    pool.submit(_run_many, park_dir, chunk, references) for chunk in _chunks(todo, jobs * 4)
+                ]
+                batch = [r for f in futures for r in f.result()]
+            for result in batch:
+                results[result.spec.name] = result
+                references[result.spec.name] = result.outputs
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    keep = [n for n in (s.name for s in specs) if n in results and (wanted is None or n in wanted)]
+    return [results[n] for n in keep]
+
+
+def park_manifest(park_dir: str, jobs: int | None = None) -> dict[str, Any]:
+    results = run_park(park_dir, jobs)
+    return {
+        "park": results[0].spec.park,
+        "project": PROJECT,
+        "stacks": {r.spec.name: r.manifest() for r in results},
+    }

@@ -1,0 +1,218 @@
+"""Network components. SiteCore: a site's core (transit) network and its external links. Network: dual-stack zone
+networks, their routers (gateway on an uplink at the plan's fixed addresses) and security groups with exactly the
+plan's rules (OpenStack's default egress rules deleted)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_openstack as openstack
+
+from itpark.plan.model import Link, Rule, SecurityGroup, Site, Subnet
+from modules.common import Labels, child
+
+CORE_TYPE = "itpark:network:SiteCore"
+TYPE = "itpark:network:Network"
+
+
+@dataclass(frozen=True, slots=True)
+class Uplink:
+    """The external network a router's gateway sits on, and the gateway's fixed addresses if the plan pins them."""
+
+    kind: str  # "core" or a link kind such as "internet"
+    network_id: pulumi.Input[str]
+    subnet_v4_id: pulumi.Input[str] | None = None
+    subnet_v6_id: pulumi.Input[str] | None = None
+    ipv4: str | None = None
+    ipv6: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RouterSpec:
+    name: str
+    uplink: Uplink
+    subnets: tuple[str, ...]  # names of the zone networks it routes
+
+
+def _dual_stack(
+    parent: pulumi.Resource,
+    network: openstack.networking.Network,
+    subnet: Subnet,
+    tags: list[str],
+    project_id: pulumi.Input[str] | None,
+) -> tuple[openstack.networking.Subnet, openstack.networking.Subnet]:
+    v4 = openstack.networking.Subnet(
+        f"{subnet.name}-v4",
+        name=f"{subnet.name}-v4",
+        network_id=network.id,
+        ip_version=4,
+        cidr=subnet.ipv4,
+        gateway_ip=subnet.gateway_v4,
+        allocation_pools=[{"start": subnet.dhcp_v4[0], "end": subnet.dhcp_v4[1]}],
+        enable_dhcp=True,
+        tenant_id=project_id,
+        tags=tags,
+        opts=child(parent),
+    )
+    v6 = openstack.networking.Subnet(
+        f"{subnet.name}-v6",
+        name=f"{subnet.name}-v6",
+        network_id=network.id,
+        ip_version=6,
+        cidr=subnet.ipv6,
+        gateway_ip=subnet.gateway_v6,
+        ipv6_address_mode="dhcpv6-stateful",
+        ipv6_ra_mode="dhcpv6-stateful",
+        enable_dhcp=True,
+        tenant_id=project_id,
+        tags=tags,
+        opts=child(parent),
+    )
+    return v4, v6
+
+
+def rule_name(group: str, rule: Rule) -> str:
+    """Stable logical name of a rule: its content, so adding a rule never renames the others."""
+    ports = "any" if rule.port_min is None else f"{rule.port_min}-{rule.port_max}"
+    return f"{group}/{rule.direction}/{rule.ethertype}/{rule.protocol}/{ports}/{rule.remote_ip_prefix}/{rule.flow}"
+
+
+class SiteCore(pulumi.ComponentResource):
+    """A site's core network (system routers' gateways live here) and the provider networks of its links."""
+
+    network: openstack.networking.Network
+    subnet_v4: openstack.networking.Subnet
+    subnet_v6: openstack.networking.Subnet
+    links: dict[str, openstack.networking.Network]
+
+    def __init__(
+        self, site: Site, links: Sequence[Link], labels: Labels, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(CORE_TYPE, site.id, None, opts)
+        tags = labels.tags(site=site.id, zone="core")
+        name = f"core-{site.id}"
+        self.network = openstack.networking.Network(
+            name, name=name, external=True, description=site.title, tags=tags, opts=child(self)
+        )
+        self.subnet_v4 = openstack.networking.Subnet(
+            f"{name}-v4", name=f"{name}-v4", network_id=self.network.id, ip_version=4, cidr=site.core_v4,
+            enable_dhcp=False, tags=tags, opts=child(self),
+        )  # fmt: skip
+        self.subnet_v6 = openstack.networking.Subnet(
+            f"{name}-v6", name=f"{name}-v6", network_id=self.network.id, ip_version=6, cidr=site.core_v6,
+            enable_dhcp=False, tags=tags, opts=child(self),
+        )  # fmt: skip
+        self.links = {}
+        for link in links:
+            link_tags = labels.tags(site=site.id, zone="link", link=link.kind)
+            net = openstack.networking.Network(
+                f"link-{link.id}",
+                name=f"link-{link.id}",
+                external=True,
+                description=link.title,
+                segments=[{"network_type": "flat", "physical_network": link.physical_network}],
+                tags=link_tags,
+                opts=child(self),
+            )
+            for version, cidr in ((4, link.ipv4), (6, link.ipv6)):
+                if cidr:
+                    openstack.networking.Subnet(
+                        f"link-{link.id}-v{version}", name=f"link-{link.id}-v{version}", network_id=net.id,
+                        ip_version=version, cidr=cidr, enable_dhcp=False, tags=link_tags, opts=child(self),
+                    )  # fmt: skip
+            self.links[link.id] = net
+        self.register_outputs({"network_id": self.network.id})
+
+
+class Network(pulumi.ComponentResource):
+    """Zone networks with dual-stack subnets, the routers that serve them, and security groups."""
+
+    networks: dict[str, openstack.networking.Network]
+    subnets_v4: dict[str, openstack.networking.Subnet]
+    subnets_v6: dict[str, openstack.networking.Subnet]
+    security_groups: dict[str, openstack.networking.SecGroup]
+
+    def __init__(
+        self,
+        name: str,
+        subnets: Sequence[Subnet],
+        groups: Sequence[SecurityGroup],
+        labels: Labels,
+        routers: Sequence[RouterSpec] = (),
+        project_id: pulumi.Input[str] | None = None,
+        group_levels: Mapping[str, int] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        self.networks, self.subnets_v4, self.subnets_v6 = {}, {}, {}
+        for subnet in subnets:
+            tags = labels.tags(site=subnet.site, zone=subnet.zone)
+            net = openstack.networking.Network(
+                subnet.name, name=subnet.name, external=False, tenant_id=project_id, tags=tags, opts=child(self)
+            )
+            self.networks[subnet.name] = net
+            self.subnets_v4[subnet.name], self.subnets_v6[subnet.name] = _dual_stack(
+                self, net, subnet, tags, project_id
+            )
+        zones = {s.name: s.zone for s in subnets}
+        for spec in routers:
+            self._router(spec, labels.tags(uplink=spec.uplink.kind, zones=",".join(zones[n] for n in spec.subnets)),
+                         project_id)  # fmt: skip
+        self.security_groups = {}
+        for group in groups:
+            level = (group_levels or {}).get(group.name, labels.level)
+            self.security_groups[group.name] = self._group(group, labels.with_level(level), project_id)
+        self.register_outputs({"networks": {n: net.id for n, net in self.networks.items()}})
+
+    def _router(self, spec: RouterSpec, tags: list[str], project_id: pulumi.Input[str] | None) -> None:
+        up = spec.uplink
+        fixed: list[openstack.networking.RouterExternalFixedIpArgsDict] = []
+        if up.ipv4 and up.subnet_v4_id is not None:
+            fixed.append({"subnet_id": up.subnet_v4_id, "ip_address": up.ipv4})
+        if up.ipv6 and up.subnet_v6_id is not None:
+            fixed.append({"subnet_id": up.subnet_v6_id, "ip_address": up.ipv6})
+        router = openstack.networking.Router(
+            spec.name,
+            name=spec.name,
+            external_network_id=up.network_id,
+            external_fixed_ips=fixed or None,
+            enable_snat=False,
+            tenant_id=project_id,
+            tags=tags,
+            opts=child(self),
+        )
+        for net in spec.subnets:
+            for version, subnet in (("v4", self.subnets_v4[net]), ("v6", self.subnets_v6[net])):
+                openstack.networking.RouterInterface(
+                    f"{spec.name}-{net}-{version}", router_id=router.id, subnet_id=subnet.id, opts=child(self)
+                )
+
+    def _group(
+        self, group: SecurityGroup, labels: Labels, project_id: pulumi.Input[str] | None
+    ) -> openstack.networking.SecGroup:
+        sg = openstack.networking.SecGroup(
+            group.name,
+            name=group.name,
+            description=group.description,
+            delete_default_rules=True,
+            tenant_id=project_id,
+            tags=labels.tags(site=group.site, zone=group.zone or "shared"),
+            opts=child(self),
+        )
+        for rule in group.rules:
+            openstack.networking.SecGroupRule(
+                rule_name(group.name, rule),
+                security_group_id=sg.id,
+                direction=rule.direction,
+                ethertype=rule.ethertype,
+                protocol=rule.protocol,
+                port_range_min=rule.port_min,
+                port_range_max=rule.port_max,
+                remote_ip_prefix=rule.remote_ip_prefix,
+                description=rule.description,
+                tenant_id=project_id,
+                opts=child(self),
+            )
+        return sg
