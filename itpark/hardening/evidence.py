@@ -9,8 +9,9 @@ from typing import Any
 from itpark.fileio import dumps_json, write_text_atomic
 
 
-def build_evidence(host: str, park: str, level: int, checks: Iterable[Mapping[str, Any]],
-                   controls: Iterable[str]) -> dict[str, Any]:
+def build_evidence(
+    host: str, park: str, level: int, checks: Iterable[Mapping[str, Any]], controls: Iterable[str]
+) -> dict[str, Any]:
     """Group the roles' checks by control; a control passes when all its checks pass.
 
     Only `controls` (those applicable at the host's level) are reported; an applicable control no role
@@ -23,13 +24,20 @@ def build_evidence(host: str, park: str, level: int, checks: Iterable[Mapping[st
         if control not in grouped:
             continue
         expected, observed = str(check["expected"]), str(check["observed"])
-        grouped[control].append({"name": str(check["name"]), "expected": expected, "observed": observed,
-                                 "status": "pass" if expected == observed else "fail"})
+        grouped[control].append(
+            {
+                "name": str(check["name"]),
+                "expected": expected,
+                "observed": observed,
+                "status": "pass" if expected == observed else "fail",
+            }
+        )
     result: dict[str, Any] = {}
     for control, items in grouped.items():
         if not items:
-            items = [{"name": "checked by a role", "expected": "at least one check", "observed": "none",
-                      "status": "fail"}]
+            items = [
+                {"name": "checked by a role", "expected": "at least one check", "observed": "none", "status": "fail"}
+            ]
         items.sort(key=lambda c: (c["name"], c["expected"], c["observed"]))
         status = "pass" if all(c["status"] == "pass" for c in items) else "fail"
         result[control] = {"status": status, "checks": items}

@@ -32,16 +32,41 @@ ROLE_GATING: dict[str, tuple[str, ...]] = {
 }
 # Values that tighten with the level (HOST-03 password policy, HOST-06 idle timeout).
 LEVEL_VALUES: dict[int, dict[str, Any]] = {
-    1: {"accounts_pass_min_length": 10, "accounts_lockout_attempts": 10, "ssh_client_alive_interval": 600,
-        "ssh_shell_timeout": 1800, "accounts_pass_max_days": 180},
-    2: {"accounts_pass_min_length": 12, "accounts_lockout_attempts": 5, "ssh_client_alive_interval": 450,
-        "ssh_shell_timeout": 900, "accounts_pass_max_days": 90},
-    3: {"accounts_pass_min_length": 12, "accounts_lockout_attempts": 5, "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 900, "accounts_pass_max_days": 90},
-    4: {"accounts_pass_min_length": 14, "accounts_lockout_attempts": 5, "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 600, "accounts_pass_max_days": 60},
-    5: {"accounts_pass_min_length": 14, "accounts_lockout_attempts": 3, "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 600, "accounts_pass_max_days": 60},
+    1: {
+        "accounts_pass_min_length": 10,
+        "accounts_lockout_attempts": 10,
+        "ssh_client_alive_interval": 600,
+        "ssh_shell_timeout": 1800,
+        "accounts_pass_max_days": 180,
+    },
+    2: {
+        "accounts_pass_min_length": 12,
+        "accounts_lockout_attempts": 5,
+        "ssh_client_alive_interval": 450,
+        "ssh_shell_timeout": 900,
+        "accounts_pass_max_days": 90,
+    },
+    3: {
+        "accounts_pass_min_length": 12,
+        "accounts_lockout_attempts": 5,
+        "ssh_client_alive_interval": 300,
+        "ssh_shell_timeout": 900,
+        "accounts_pass_max_days": 90,
+    },
+    4: {
+        "accounts_pass_min_length": 14,
+        "accounts_lockout_attempts": 5,
+        "ssh_client_alive_interval": 300,
+        "ssh_shell_timeout": 600,
+        "accounts_pass_max_days": 60,
+    },
+    5: {
+        "accounts_pass_min_length": 14,
+        "accounts_lockout_attempts": 3,
+        "ssh_client_alive_interval": 300,
+        "ssh_shell_timeout": 600,
+        "accounts_pass_max_days": 60,
+    },
 }
 ENFORCED = frozenset(c for ids in ROLE_CONTROLS.values() for c in ids)
 LEVELS = (1, 2, 3, 4, 5)
@@ -54,8 +79,13 @@ def applicable_controls(baseline: str, level: int) -> tuple[str, ...]:
 
 def uncovered_controls(baseline: str, level: int) -> tuple[str, ...]:
     """host_hardening controls applicable at this level that no role enforces (reported, not hidden)."""
-    return tuple(sorted(c.id for c in resolve_baseline(baseline).controls_for(level)
-                        if c.automatable_by == "host_hardening" and c.id not in ENFORCED))
+    return tuple(
+        sorted(
+            c.id
+            for c in resolve_baseline(baseline).controls_for(level)
+            if c.automatable_by == "host_hardening" and c.id not in ENFORCED
+        )
+    )
 
 
 def level_vars(baseline: str, level: int) -> dict[str, Any]:

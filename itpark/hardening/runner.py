@@ -58,8 +58,12 @@ class Progress:
             msg = res.get("msg") or {}
             result.evidence = list(msg.get("itpark_evidence") or [])
             result.level = int(msg.get("itpark_level") or 0)
-        status = {"runner_on_ok": "changed" if res.get("changed") else "ok", "runner_on_failed": "failed",
-                  "runner_on_unreachable": "unreachable", "runner_on_skipped": "skipped"}.get(kind)
+        status = {
+            "runner_on_ok": "changed" if res.get("changed") else "ok",
+            "runner_on_failed": "failed",
+            "runner_on_unreachable": "unreachable",
+            "runner_on_skipped": "skipped",
+        }.get(kind)
         if status is None:
             return True
         if kind == "runner_on_failed" and data.get("ignore_errors"):
@@ -80,25 +84,45 @@ class Progress:
             self.hosts.setdefault(host, HostResult()).unreachable = True
 
 
-def run_site(inventories: Sequence[Path], *, limit: str | None = None, check: bool = False,
-             extravars: dict[str, Any] | None = None, out: TextIO = sys.stderr, verbose: bool = False,
-             playbook: str = "site.yml", tags: str | None = None,
-             runner: Callable[..., Any] | None = None) -> RunResult:
+def run_site(
+    inventories: Sequence[Path],
+    *,
+    limit: str | None = None,
+    check: bool = False,
+    extravars: dict[str, Any] | None = None,
+    out: TextIO = sys.stderr,
+    verbose: bool = False,
+    playbook: str = "site.yml",
+    tags: str | None = None,
+    runner: Callable[..., Any] | None = None,
+) -> RunResult:
     """Run the playbook against the inventory sources (later sources override earlier host vars)."""
     import ansible_runner
 
     progress = Progress(out, verbose)
     venv_bin = str(Path(sys.executable).parent)
-    env = {"PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-           "ANSIBLE_CONFIG": str(PLAYBOOKS / "ansible.cfg"), "ANSIBLE_HOST_KEY_CHECKING": "False",
-           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "False"}
+    env = {
+        "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "ANSIBLE_CONFIG": str(PLAYBOOKS / "ansible.cfg"),
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    }
     cmdline = " ".join(x for x in ("--check --diff" if check else "", f"--tags {tags}" if tags else "") if x)
     with tempfile.TemporaryDirectory(prefix="itpark-harden-") as tmp:
         kwargs: dict[str, Any] = dict(
-            private_data_dir=tmp, project_dir=str(PLAYBOOKS), playbook=playbook,
-            inventory=[str(p) for p in inventories], envvars=env, extravars=extravars or {},
-            event_handler=progress, quiet=True, suppress_env_files=True,
-            artifact_dir=str(Path(tmp) / "artifacts"), timeout=3600)
+            private_data_dir=tmp,
+            project_dir=str(PLAYBOOKS),
+            playbook=playbook,
+            inventory=[str(p) for p in inventories],
+            envvars=env,
+            extravars=extravars or {},
+            event_handler=progress,
+            quiet=True,
+            suppress_env_files=True,
+            artifact_dir=str(Path(tmp) / "artifacts"),
+            timeout=3600,
+        )
         if limit:
             kwargs["limit"] = limit
         if cmdline:

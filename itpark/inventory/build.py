@@ -28,8 +28,12 @@ def group_name(kind: str, value: str) -> str:
 
 def _rule(rule: Rule) -> dict[str, Any]:
     peer = "source" if rule.direction == "ingress" else "destination"
-    data: dict[str, Any] = {"family": "ip" if rule.ethertype == "IPv4" else "ip6", "protocol": rule.protocol,
-                            peer: rule.remote_ip_prefix, "flow": rule.flow}
+    data: dict[str, Any] = {
+        "family": "ip" if rule.ethertype == "IPv4" else "ip6",
+        "protocol": rule.protocol,
+        peer: rule.remote_ip_prefix,
+        "flow": rule.flow,
+    }
     if rule.port_min is not None:
         data["port_min"] = rule.port_min
         data["port_max"] = rule.port_max if rule.port_max is not None else rule.port_min
@@ -95,11 +99,14 @@ def build_inventory(plan: Plan) -> dict[str, dict[str, Any]]:
     for host in hosts:
         for group in _groups_of(host):
             members.setdefault(group, []).append(host.name)
-    inventory = {"all": {
-        "hosts": {h.name: _host_vars(plan, h, sgroups) for h in hosts},
-        "children": {g: {"hosts": {name: None for name in names}} if names else {}
-                     for g, names in sorted(members.items())},
-    }}
+    inventory = {
+        "all": {
+            "hosts": {h.name: _host_vars(plan, h, sgroups) for h in hosts},
+            "children": {
+                g: {"hosts": {name: None for name in names}} if names else {} for g, names in sorted(members.items())
+            },
+        }
+    }
     files: dict[str, dict[str, Any]] = {"hosts.yml": inventory}
     files["group_vars/all.yml"] = {
         "itpark_park": plan.park.name,

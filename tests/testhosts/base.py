@@ -30,7 +30,7 @@ BASE_PACKAGES = ("openssh-server", "python3", "sudo", "iproute2", "python3-apt")
 EXTRA_PACKAGES = (
     "libpam-pwquality", "auditd", "audispd-plugins", "aide", "aide-common", "chrony", "rsyslog", "nftables",
     "unattended-upgrades", "apt-listchanges", "lynis", "procps", "kmod", "cron", "logrotate", "libpam-tmpdir",
-    "needrestart", "debsums", "apt-show-versions", "acct", "sysstat", "netcat-openbsd",
+    "needrestart", "debsums", "apt-show-versions", "acct", "sysstat", "netcat-openbsd", "orphan-sysvinit-scripts",
 )
 DEPLOY_USER = "deploy"
 SECURITY_SOURCES = (

@@ -1,0 +1,191 @@
+"""Tier 1: level-2 and level-4 hosts of the quangnam-cloud plan in network namespaces, hardened for real."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import STACK, Harden
+from testhosts.nshost import Lab
+from testhosts.plan_lab import override_inventory, plan_lab
+
+pytestmark = pytest.mark.slow
+
+PARK = "quangnam-cloud"
+L2 = ["web-01.agri.so-nnptnt", "app-01.agri.so-nnptnt"]
+L4 = ["web-01.dvc.trung-tam-hcc", "app-01.dvc.trung-tam-hcc"]
+HOSTS = L2 + L4
+LISTEN = """
+import socket, sys, select
+socks = []
+for port in map(int, sys.argv[1:]):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port)); s.listen(16); socks.append(s)
+print("ready", flush=True)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        s.accept()[0].close()
+"""
+CONNECT = """
+import json, socket, sys
+out = {}
+for target in json.loads(sys.argv[1]):
+    addr, port = target
+    try:
+        socket.create_connection((addr, port), timeout=1.5).close(); out[f"{addr}|{port}"] = "open"
+    except socket.timeout:
+        out[f"{addr}|{port}"] = "dropped"
+    except OSError as err:
+        out[f"{addr}|{port}"] = f"error {err.errno}"
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def lab(base: Any, plan: Any) -> Iterator[Lab]:
+    lab = plan_lab(plan, HOSTS, base)
+    try:
+        yield lab
+    finally:
+        lab.close()
+        assert lab.leftovers() == [], "the lab left namespaces, links or mounts behind"
+
+
+@pytest.fixture(scope="module")
+def harden(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Harden:
+    work = tmp_path_factory.mktemp("harden")
+    return Harden(STACK, override_inventory(lab, work / "testhosts.yml"), work)
+
+
+@pytest.fixture(scope="module")
+def runs(harden: Harden) -> dict[str, Any]:
+    """First run from fresh through `itpark harden`, then a second run through the same runner."""
+    import time
+
+    from itpark.hardening.runner import run_site
+
+    first = harden("--limit", ",".join(HOSTS))
+    start = time.monotonic()
+    inventory = harden.workdir / "inventories" / PARK / "hosts.yml"
+    second = run_site([inventory, harden.override], limit=",".join(HOSTS))
+    return {"first": first, "second": second, "second_time": time.monotonic() - start}
+
+
+def test_first_run_hardens_and_second_run_changes_nothing(runs: dict[str, Any]) -> None:
+    rc, seconds = runs["first"]
+    second = runs["second"]
+    print(f"first run {seconds:.1f} s, second run {runs['second_time']:.1f} s")
+    assert rc == 0
+    assert second.rc == 0
+    assert {h: (r.changed, r.failed) for h, r in second.hosts.items()} == {h: (0, 0) for h in HOSTS}
+
+
+def test_evidence_reports_every_applicable_control_pass(runs: dict[str, Any], harden: Harden) -> None:
+    from itpark.hardening.levels import applicable_controls
+
+    for host, level in [(h, 2) for h in L2] + [(h, 4) for h in L4]:
+        evidence = harden.evidence(PARK, host)
+        assert evidence["host"] == host and evidence["park"] == PARK and evidence["level"] == level
+        assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-11930-2017", level))
+        failing = {c: v for c, v in evidence["controls"].items() if v["status"] != "pass"}
+        assert failing == {}, json.dumps(failing, indent=1)
+    assert "HOST-10" in harden.evidence(PARK, L4[0])["controls"]  # AIDE from level 3
+    assert "HOST-10" not in harden.evidence(PARK, L2[0])["controls"]
+
+
+def test_ssh_keys_only_no_root(runs: dict[str, Any], lab: Lab) -> None:
+    host = lab.hosts[L4[1]]
+    assert host.ssh("id", "-un").stdout.strip() == "deploy"
+    # Give root the deploy key: only PermitRootLogin can refuse it.
+    host.exec("sh", "-c", "mkdir -p /root/.ssh && cp /home/deploy/.ssh/authorized_keys /root/.ssh/ && "
+              "chmod 700 /root/.ssh")
+    refused = host.ssh("id", user="root")
+    assert refused.returncode == 255 and "Permission denied" in refused.stderr
+    host.exec("chpasswd", input="deploy:Correct-Horse-Battery-9\n")
+    password = host.ssh("id", extra=("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,"
+                                     "keyboard-interactive"))
+    assert password.returncode == 255
+    assert "Permission denied (publickey)" in password.stderr  # the server offers nothing but keys
+
+
+def _allowed_tcp(plan: Any, src: Any, dst: Any, family: int) -> set[int]:
+    """Ports the plan allows from src to dst: dst's ingress and src's egress rules both match."""
+    groups = {g.name: g for g in plan.all_security_groups()}
+    ether = "IPv4" if family == 4 else "IPv6"
+    src_addr = ipaddress.ip_address(src.ipv4 if family == 4 else src.ipv6)
+    dst_addr = ipaddress.ip_address(dst.ipv4 if family == 4 else dst.ipv6)
+
+    def ports(group: str, direction: str, peer: Any) -> set[int]:
+        found: set[int] = set()
+        for rule in groups[group].rules:
+            if (rule.direction == direction and rule.ethertype == ether and rule.protocol == "tcp"
+                    and peer in ipaddress.ip_network(rule.remote_ip_prefix)):
+                found.update(range(rule.port_min, rule.port_max + 1))
+        return found
+
+    return ports(dst.security_group, "ingress", src_addr) & ports(src.security_group, "egress", dst_addr)
+
+
+def test_firewall_with_real_traffic(runs: dict[str, Any], lab: Lab, plan: Any) -> None:
+    hosts = {h.name: h for h in plan.all_hosts()}
+    sample = {22, 5432, 8080, 8443, 9100, 443, 3306}
+    listen_ports: set[int] = set(sample)
+    pairs = [(a, b) for a in HOSTS for b in HOSTS if a != b]
+    for a, b in pairs:
+        for fam in (4, 6):
+            listen_ports |= _allowed_tcp(plan, hosts[a], hosts[b], fam)
+    listeners = [lab.hosts[name].spawn("python3", "-c", LISTEN, *map(str, sorted(listen_ports))) for name in HOSTS]
+    try:
+        for proc in listeners:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        allowed_seen = denied_seen = 0
+        for a, b in pairs:
+            expected: dict[str, str] = {}
+            for fam in (4, 6):
+                addr = hosts[b].ipv4 if fam == 4 else hosts[b].ipv6
+                allowed = _allowed_tcp(plan, hosts[a], hosts[b], fam)
+                for port in sorted(listen_ports):
+                    expected[f"{addr}|{port}"] = "open" if port in allowed else "dropped"
+            targets = [k.split("|") for k in expected]
+            out = lab.hosts[a].exec("python3", "-c", CONNECT, json.dumps([[t[0], int(t[1])] for t in targets]),
+                                    timeout=120)
+            observed = json.loads(out.stdout)
+            assert observed == expected, f"{a} -> {b}"
+            allowed_seen += sum(v == "open" for v in expected.values())
+            denied_seen += sum(v == "dropped" for v in expected.values())
+        # The plan allows dmz -> app inside each system on both address families; everything else is dropped.
+        assert allowed_seen >= 4 and denied_seen >= 20
+    finally:
+        for proc in listeners:
+            proc.kill()
+            proc.wait()
+
+
+def test_broken_setting_turns_control_to_fail(runs: dict[str, Any], lab: Lab, harden: Harden) -> None:
+    name = L2[0]
+    host = lab.hosts[name]
+    host.exec("sed", "-i", "1i PermitRootLogin yes", "/etc/ssh/sshd_config")
+    rc, _ = harden("--check", "--limit", name)
+    assert rc == 1
+    evidence = harden.evidence(PARK, name)["controls"]
+    assert evidence["HOST-05"]["status"] == "fail"
+    root_check = [c for c in evidence["HOST-05"]["checks"] if c["name"] == "sshd permitrootlogin"]
+    assert root_check == [{"name": "sshd permitrootlogin", "expected": "no", "observed": "yes", "status": "fail"}]
+    assert evidence["HOST-03"]["status"] == "pass"
+    rc, _ = harden("--limit", name)  # hardening again repairs it
+    assert rc == 0
+    assert harden.evidence(PARK, name)["controls"]["HOST-05"]["status"] == "pass"
+
+
+def test_machine_kernel_untouched(runs: dict[str, Any]) -> None:
+    # kernel.* keys are skipped on namespace hosts; net.* ones stay in the hosts' namespaces.
+    assert Path("/proc/sys/net/ipv4/conf/all/log_martians").read_text().strip() == _ROOT_LOG_MARTIANS
+
+
+_ROOT_LOG_MARTIANS = Path("/proc/sys/net/ipv4/conf/all/log_martians").read_text().strip()

@@ -1,0 +1,61 @@
+"""Namespace hosts standing in for a plan's hosts, at the plan's addresses, plus the inventory override.
+
+`plan_lab(plan, names, base)` starts a Lab with one bridge per network the named hosts sit on (gateways as
+the plan says) and one namespace host per name at its plan IPv4/IPv6 address. SSH from the machine is
+source-NATed to the site's bastion address, the management path the plan allows. `override_inventory()`
+returns the extra inventory `itpark harden --inventory` takes: how to reach each host (port, key, no
+ProxyJump) and `itpark_shared_kernel: true`, so roles leave the machine's kernel alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from .base import Base
+from .nshost import Lab
+
+
+def _subnets(plan: Any) -> dict[str, Any]:
+    nets = {s.subnet.name: s.subnet for s in plan.services}
+    for tenant in plan.tenants:
+        for system in tenant.systems:
+            nets.update({z.name: z for z in system.zones})
+    return nets
+
+
+def plan_lab(plan: Any, names: list[str], base: Base) -> Lab:
+    hosts = {h.name: h for h in plan.all_hosts()}
+    missing = [n for n in names if n not in hosts]
+    if missing:
+        raise KeyError(f"not in the plan: {missing}")
+    first = hosts[names[0]]
+    bastion = plan.service("bastion", first.site) or plan.service("bastion")
+    lab = Lab(base, admin_source_v4=bastion.hosts[0].ipv4 if bastion else "")
+    try:
+        lab.start()
+        subnets = _subnets(plan)
+        for name in names:
+            host = hosts[name]
+            if host.network not in lab.networks:
+                net = subnets[host.network]
+                lab.add_network(net.name, net.ipv4, net.gateway_v4, net.ipv6, net.gateway_v6)
+            lab.add_host(name, host.network, host.ipv4, host.ipv6)
+    except BaseException:
+        lab.close()
+        raise
+    return lab
+
+
+def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None) -> Path:
+    hosts = {
+        name: {"ansible_host": h.ssh_host, "ansible_port": h.ssh_port, "ansible_user": h.user,
+               "ansible_ssh_private_key_file": str(h.key), "ansible_ssh_common_args": "",
+               "itpark_shared_kernel": True, **(extra or {})}
+        for name, h in lab.hosts.items()
+    }
+    with open(path, "w") as handle:
+        YAML().dump({"all": {"hosts": hosts}}, handle)
+    return path
