@@ -6,12 +6,16 @@ import argparse
 from pathlib import Path
 
 from itpark.commands._common import add_stack, progress, stack_dir
-from itpark.fileio import write_text_atomic
+from itpark.fileio import dumps_json, write_text_atomic
 from itpark.plan import plan_park
-from itpark.pulumi.stacks import park_stacks, relative_park_dir, stack_file
+from itpark.pulumi.program import DEFAULT_ENCRYPTED_VOLUME_TYPE
+from itpark.pulumi.stacks import park_stacks, policy_config, relative_park_dir, stack_file
 
 NAME = "stacks"
-HELP = "write the Pulumi.<stack>.yaml files of the park's layer and tenant stacks; --check only compares"
+HELP = (
+    "write the Pulumi.<stack>.yaml files of the park's layer and tenant stacks and the policy pack config "
+    "policy/<park>.json; --check only compares"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def expected_files(park: Path, project_dir: Path) -> dict[Path, str]:
     plan = plan_park(park)
     park_ref = relative_park_dir(park, project_dir)
-    return {project_dir / f"Pulumi.{s.name}.yaml": stack_file(s, park_ref) for s in park_stacks(plan)}
+    files = {project_dir / f"Pulumi.{s.name}.yaml": stack_file(s, park_ref) for s in park_stacks(plan)}
+    policy = policy_config(plan, [DEFAULT_ENCRYPTED_VOLUME_TYPE])
+    files[project_dir / "policy" / f"{plan.park.name}.json"] = dumps_json(policy)
+    return files
 
 
 def run(args: argparse.Namespace) -> int:

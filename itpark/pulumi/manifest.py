@@ -56,8 +56,14 @@ class ManifestDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.stacks_added or self.stacks_removed
-                    or self.outputs_changed)  # fmt: skip
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.stacks_added
+            or self.stacks_removed
+            or self.outputs_changed
+        )
 
     def report(self) -> str:
         lines = [f"+ stack {s}" for s in self.stacks_added] + [f"- stack {s}" for s in self.stacks_removed]
@@ -81,7 +87,8 @@ def diff_manifests(old: dict[str, Any], new: dict[str, Any]) -> ManifestDiff:
         stacks_removed=sorted(set(old["stacks"]) - set(new["stacks"])),
     )
     diff.outputs_changed = [
-        s for s in sorted(set(old["stacks"]) & set(new["stacks"]))
+        s
+        for s in sorted(set(old["stacks"]) & set(new["stacks"]))
         if old["stacks"][s].get("outputs") != new["stacks"][s].get("outputs")
-    ]  # fmt: skip
+    ]
     return diff

@@ -78,16 +78,20 @@ class _Monitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:  # gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
         pulumi_mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
         args = pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
-            resource_id=request.importId, custom=request.custom or False,
-        )  # fmt: skip
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
         id_, state = self.mocks.new_resource(args)
         if request.type != STACK_REFERENCE:
             options = {"protect": request.protect, "retainOnDelete": request.retainOnDelete}
@@ -177,22 +181,16 @@ def run_park(park_dir: str, jobs: int | None = None, only: Iterable[str] | None 
     wanted = set(only) if only is not None else None
     results: dict[str, StackResult] = {}
     references: dict[str, dict[str, Any]] = {}
-    pool = (
-        ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else None
-    )
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else None
     try:
         for wave in sorted({s.wave for s in specs}):
             names = [s.name for s in specs if s.wave == wave]
-            if wave == 0 or wanted is None:
-                todo = names  # the first wave's outputs feed every later stack
-            else:
-                todo = [n for n in names if n in wanted]
+            # The first wave's outputs feed every later stack, so it always runs.
+            todo = names if wave == 0 or wanted is None else [n for n in names if n in wanted]
             if pool is None or len(todo) < 2:
                 batch = _run_many(park_dir, todo, references)
             else:
-                futures = [
-                    pool.submit(_run_many, park_dir, chunk, references) for chunk in _chunks(todo, jobs * 4)
-                ]
+                futures = [pool.submit(_run_many, park_dir, chunk, references) for chunk in _chunks(todo, jobs * 4)]
                 batch = [r for f in futures for r in f.result()]
             for result in batch:
                 results[result.spec.name] = result

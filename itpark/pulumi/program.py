@@ -111,7 +111,8 @@ def _network(plan: Plan) -> dict[str, Any]:
         if not services:
             continue
         up_core = Uplink("core", core.network.id)
-        routers = [RouterSpec(f"shared-{site.id}", up_core, tuple(s.subnet.name for s in services if not s.subnet.public))]
+        private = tuple(s.subnet.name for s in services if not s.subnet.public)
+        routers = [RouterSpec(f"shared-{site.id}", up_core, private)]
         public = tuple(s.subnet.name for s in services if s.subnet.public)
         if public and internet is not None:
             routers.append(RouterSpec(f"shared-{site.id}-edge", Uplink(INTERNET, core.links[internet.id].id), public))

@@ -52,7 +52,8 @@ def stack_file(spec: StackSpec, park_dir: str, extra: dict[str, str] | None = No
 
 
 def _quote(value: str) -> str:
-    return value if value.replace("-", "").replace("/", "").replace("_", "").replace(".", "").isalnum() else f'"{value}"'
+    plain = value.replace("-", "").replace("/", "").replace("_", "").replace(".", "")
+    return value if plain.isalnum() else f'"{value}"'
 
 
 def relative_park_dir(path: Path, root: Path) -> str:
@@ -60,3 +61,18 @@ def relative_park_dir(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def policy_config(plan: Plan, encrypted_volume_types: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The policy pack's config for a park: which groups are public, where the bastions are (plan data)."""
+    bastions = [s for s in plan.services if s.kind == "bastion"]
+    return {
+        "itpark-no-open-ingress": {
+            "publicGroups": sorted(s.security_group.name for s in plan.services if s.subnet.public)
+        },
+        "itpark-ssh-only-from-bastion": {
+            "bastionGroups": sorted(s.security_group.name for s in bastions),
+            "bastionPrefixes": sorted(p for s in bastions for p in (s.subnet.ipv4, s.subnet.ipv6)),
+        },
+        "itpark-encrypted-volumes": {"encryptedVolumeTypes": encrypted_volume_types},
+    }

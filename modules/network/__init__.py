@@ -97,13 +97,25 @@ class SiteCore(pulumi.ComponentResource):
             name, name=name, external=True, description=site.title, tags=tags, opts=child(self)
         )
         self.subnet_v4 = openstack.networking.Subnet(
-            f"{name}-v4", name=f"{name}-v4", network_id=self.network.id, ip_version=4, cidr=site.core_v4,
-            enable_dhcp=False, tags=tags, opts=child(self),
-        )  # fmt: skip
+            f"{name}-v4",
+            name=f"{name}-v4",
+            network_id=self.network.id,
+            ip_version=4,
+            cidr=site.core_v4,
+            enable_dhcp=False,
+            tags=tags,
+            opts=child(self),
+        )
         self.subnet_v6 = openstack.networking.Subnet(
-            f"{name}-v6", name=f"{name}-v6", network_id=self.network.id, ip_version=6, cidr=site.core_v6,
-            enable_dhcp=False, tags=tags, opts=child(self),
-        )  # fmt: skip
+            f"{name}-v6",
+            name=f"{name}-v6",
+            network_id=self.network.id,
+            ip_version=6,
+            cidr=site.core_v6,
+            enable_dhcp=False,
+            tags=tags,
+            opts=child(self),
+        )
         self.links = {}
         for link in links:
             link_tags = labels.tags(site=site.id, zone="link", link=link.kind)
@@ -119,9 +131,15 @@ class SiteCore(pulumi.ComponentResource):
             for version, cidr in ((4, link.ipv4), (6, link.ipv6)):
                 if cidr:
                     openstack.networking.Subnet(
-                        f"link-{link.id}-v{version}", name=f"link-{link.id}-v{version}", network_id=net.id,
-                        ip_version=version, cidr=cidr, enable_dhcp=False, tags=link_tags, opts=child(self),
-                    )  # fmt: skip
+                        f"link-{link.id}-v{version}",
+                        name=f"link-{link.id}-v{version}",
+                        network_id=net.id,
+                        ip_version=version,
+                        cidr=cidr,
+                        enable_dhcp=False,
+                        tags=link_tags,
+                        opts=child(self),
+                    )
             self.links[link.id] = net
         self.register_outputs({"network_id": self.network.id})
 
@@ -158,8 +176,9 @@ class Network(pulumi.ComponentResource):
             )
         zones = {s.name: s.zone for s in subnets}
         for spec in routers:
-            self._router(spec, labels.tags(uplink=spec.uplink.kind, zones=",".join(zones[n] for n in spec.subnets)),
-                         project_id)  # fmt: skip
+            self._router(
+                spec, labels.tags(uplink=spec.uplink.kind, zones=",".join(zones[n] for n in spec.subnets)), project_id
+            )
         self.security_groups = {}
         for group in groups:
             level = (group_levels or {}).get(group.name, labels.level)

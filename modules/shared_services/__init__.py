@@ -51,9 +51,7 @@ class SharedServices(pulumi.ComponentResource):
                 self._load_balancer(service, at, labels.with_level(level), public_pools.get(service.site))
         self.register_outputs({})
 
-    def _load_balancer(
-        self, service: Service, at: Attachment, labels: Labels, public_pool: str | None
-    ) -> None:
+    def _load_balancer(self, service: Service, at: Attachment, labels: Labels, public_pool: str | None) -> None:
         name = service.subnet.name
         lb = openstack.loadbalancer.LoadBalancer(
             name,
@@ -69,18 +67,30 @@ class SharedServices(pulumi.ComponentResource):
             if proto != "tcp":
                 continue
             listener = openstack.loadbalancer.Listener(
-                f"{name}-{port}", name=f"{name}-{port}", loadbalancer_id=lb.id, protocol="TCP",
-                protocol_port=int(port), opts=child(self),
-            )  # fmt: skip
+                f"{name}-{port}",
+                name=f"{name}-{port}",
+                loadbalancer_id=lb.id,
+                protocol="TCP",
+                protocol_port=int(port),
+                opts=child(self),
+            )
             pool = openstack.loadbalancer.Pool(
-                f"{name}-{port}", name=f"{name}-{port}", listener_id=listener.id, protocol="TCP",
-                lb_method="ROUND_ROBIN", opts=child(self),
-            )  # fmt: skip
+                f"{name}-{port}",
+                name=f"{name}-{port}",
+                listener_id=listener.id,
+                protocol="TCP",
+                lb_method="ROUND_ROBIN",
+                opts=child(self),
+            )
             for host in service.hosts:
                 openstack.loadbalancer.Member(
-                    f"{name}-{port}-{host.hostname}", pool_id=pool.id, address=host.ipv4, protocol_port=int(port),
-                    subnet_id=at.subnet_v4_id, opts=child(self),
-                )  # fmt: skip
+                    f"{name}-{port}-{host.hostname}",
+                    pool_id=pool.id,
+                    address=host.ipv4,
+                    protocol_port=int(port),
+                    subnet_id=at.subnet_v4_id,
+                    opts=child(self),
+                )
         if service.subnet.public and public_pool is not None:
             self.floating_ips[service.site] = openstack.networking.FloatingIp(
                 name,
