@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -128,21 +128,18 @@ class StackResult:
         return {"config": self.config, "outputs": self.outputs, "resources": resources}
 
 
-def run_stack(
-    plan: Plan,
-    spec: StackSpec,
-    park_dir: str,
-    references: Mapping[str, Mapping[str, Any]] | None = None,
-    settings: Settings | None = None,
-) -> StackResult:
-    """Run one stack of the program under mocks; `references` are the outputs of the stacks it refers to."""
+def run_program(
+    stack: str, program: Callable[[], Any], references: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], Any]:
+    """Run `program` (which registers resources and returns its outputs) under fresh mocks; return what it
+    registered, in order, and its resolved outputs. `references` are the outputs of stacks it refers to."""
     monitor = _Monitor(_Mocks(references or {}))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=spec.name, preview=False, monitor=monitor)
-        outputs = build(plan, spec, Path(park_dir), settings or Settings())
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        outputs = program()
 
         async def settle() -> Any:
             await wait_for_rpcs()
@@ -153,8 +150,22 @@ def run_stack(
         loop.close()
         asyncio.set_event_loop(None)
     if not monitor.records:
-        raise RuntimeError(f"{spec.name}: the program registered nothing (were mocks set too late?)")
-    return StackResult(spec, spec.config(park_dir), monitor.records, _plain(resolved))
+        raise RuntimeError(f"{stack}: the program registered nothing (were mocks set too late?)")
+    return monitor.records, _plain(resolved)
+
+
+def run_stack(
+    plan: Plan,
+    spec: StackSpec,
+    park_dir: str,
+    references: Mapping[str, Mapping[str, Any]] | None = None,
+    settings: Settings | None = None,
+) -> StackResult:
+    """Run one stack of the program under mocks."""
+    records, outputs = run_program(
+        spec.name, lambda: build(plan, spec, Path(park_dir), settings or Settings()), references
+    )
+    return StackResult(spec, spec.config(park_dir), records, outputs)
 
 
 @cache

@@ -1,0 +1,21 @@
+"""itpark preview STACK: preview every stack of the park with the Pulumi engine (Automation API)."""
+
+from __future__ import annotations
+
+import argparse
+
+from itpark.commands._engine import add_engine_arguments, stack_names
+
+NAME = "preview"
+HELP = "preview every stack of the park with the Pulumi engine (Automation API); needs the Pulumi CLI"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from itpark.pulumi.engine import require_cli, run_op
+
+    require_cli()
+    return run_op("preview", stack_names(args), args.project_dir)

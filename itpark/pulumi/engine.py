@@ -1,0 +1,124 @@
+"""The Pulumi engine through the Automation API. `open_stack` is the only boundary with the engine; tests
+replace it with a fake. Without a Pulumi CLI every command stops with one line saying what to install."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from itpark.errors import EngineMissing
+
+INSTALL = (
+    "the Pulumi CLI is not installed: install it (https://www.pulumi.com/docs/install/, e.g. "
+    "`curl -fsSL https://get.pulumi.com | sh`) and put `pulumi` on PATH"
+)
+NO_CHANGES_EXPECTED = ("no changes were expected", "changes were proposed")
+
+
+class StackHandle(Protocol):
+    """The part of `pulumi.automation.Stack` itpark uses."""
+
+    def preview(self, **kwargs: Any) -> Any: ...
+    def preview_refresh(self, **kwargs: Any) -> Any: ...
+    def refresh(self, **kwargs: Any) -> Any: ...
+    def up(self, **kwargs: Any) -> Any: ...
+
+
+Opener = Callable[[str, Path], StackHandle]
+
+
+def require_cli() -> None:
+    if shutil.which("pulumi") is None:
+        raise EngineMissing(INSTALL)
+
+
+def open_stack(name: str, work_dir: Path) -> StackHandle:
+    require_cli()
+    from pulumi import automation as auto
+
+    stack: StackHandle = auto.create_or_select_stack(stack_name=name, work_dir=str(work_dir))
+    return stack
+
+
+def _echo(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def changes(summary: Mapping[str, int] | None) -> dict[str, int]:
+    """Operations other than 'same' from a change summary."""
+    return {op: int(n) for op, n in sorted((summary or {}).items()) if op != "same" and n}
+
+
+def _fmt(ops: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} to {op}" for op, n in ops.items()) or "no changes"
+
+
+@dataclass
+class StackDrift:
+    stack: str
+    refresh: dict[str, int] = field(default_factory=dict)  # cloud differs from state
+    preview: dict[str, int] = field(default_factory=dict)  # state differs from the program
+    error: str | None = None
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.refresh or self.preview)
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.stack}: error: {self.error}"
+        if not self.drifted:
+            return f"{self.stack}: no drift"
+        return f"{self.stack}: DRIFT: refresh {_fmt(self.refresh)}; preview {_fmt(self.preview)}"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[-1] if text else type(err).__name__
+
+
+def drift_of(name: str, work_dir: Path, opener: Opener) -> StackDrift:
+    """Preview-only refresh (cloud vs state), then a preview that expects no changes (state vs program)."""
+    result = StackDrift(name)
+    try:
+        stack = opener(name, work_dir)
+        result.refresh = changes(stack.preview_refresh().change_summary)
+        try:
+            result.preview = changes(stack.preview(expect_no_changes=True).change_summary)
+        except Exception as err:
+            if not any(m in str(err) for m in NO_CHANGES_EXPECTED):
+                raise
+            result.preview = changes(stack.preview().change_summary) or {"update": 1}
+    except EngineMissing:
+        raise
+    except Exception as err:
+        result.error = _first_line(err)
+    return result
+
+
+def drift(names: Sequence[str], work_dir: Path, opener: Opener = open_stack) -> tuple[int, list[StackDrift]]:
+    """Exit code (0 no drift, 1 drift, 2 error) and one result per stack."""
+    results = [drift_of(name, work_dir, opener) for name in names]
+    if any(r.error for r in results):
+        return 2, results
+    return (1 if any(r.drifted for r in results) else 0), results
+
+
+def run_op(op: str, names: Sequence[str], work_dir: Path, opener: Opener = open_stack) -> int:
+    """preview, up or refresh every named stack in order; stops at the first failure (exit 2)."""
+    for name in names:
+        stack = opener(name, work_dir)
+        try:
+            result = getattr(stack, op)(on_output=_echo)
+        except Exception as err:
+            _echo(f"itpark: {name}: {op} failed: {_first_line(err)}")
+            return 2
+        summary = getattr(result, "change_summary", None) or getattr(
+            getattr(result, "summary", None), "resource_changes", None
+        )
+        print(f"{name}: {_fmt(changes(summary))}")
+    return 0
