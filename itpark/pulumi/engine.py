@@ -100,18 +100,18 @@ def drift_of(name: str, work_dir: Path, opener: Opener) -> StackDrift:
     return result
 
 
-def drift(names: Sequence[str], work_dir: Path, opener: Opener = open_stack) -> tuple[int, list[StackDrift]]:
+def drift(names: Sequence[str], work_dir: Path, opener: Opener | None = None) -> tuple[int, list[StackDrift]]:
     """Exit code (0 no drift, 1 drift, 2 error) and one result per stack."""
-    results = [drift_of(name, work_dir, opener) for name in names]
+    results = [drift_of(name, work_dir, opener or open_stack) for name in names]
     if any(r.error for r in results):
         return 2, results
     return (1 if any(r.drifted for r in results) else 0), results
 
 
-def run_op(op: str, names: Sequence[str], work_dir: Path, opener: Opener = open_stack) -> int:
+def run_op(op: str, names: Sequence[str], work_dir: Path, opener: Opener | None = None) -> int:
     """preview, up or refresh every named stack in order; stops at the first failure (exit 2)."""
     for name in names:
-        stack = opener(name, work_dir)
+        stack = (opener or open_stack)(name, work_dir)
         try:
             result = getattr(stack, op)(on_output=_echo)
         except Exception as err:

@@ -1,0 +1,89 @@
+"""The program runs under mocks for both examples, and its manifest is the committed golden one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi_helpers import PARKS, park_dir, resources
+
+from itpark.fileio import dumps_json
+from itpark.plan import Plan
+from itpark.pulumi.manifest import diff_manifests
+from itpark.pulumi.offline import park_manifest
+from itpark.pulumi.stacks import park_stacks
+
+NEW_TENANT = """\
+name: Test onboarding tenant
+kind: enterprise
+owner: Test owner
+systems:
+  - id: main
+    title: Main
+    level: 1
+    tiers:
+      - {name: app, zone: app, count: 1, ports: ["8080/tcp"]}
+"""
+
+
+@pytest.mark.parametrize("park", PARKS)
+def test_every_stack_runs_and_registers_resources(park: str, manifests: dict[str, Any], plans: dict[str, Plan]) -> None:
+    manifest = manifests[park]
+    assert list(manifest["stacks"]) == [s.name for s in park_stacks(plans[park])]
+    for name, body in manifest["stacks"].items():
+        assert body["resources"], f"{name} registered nothing"
+    types = {r["type"] for _, r in resources(manifest)}
+    assert {"openstack:compute/instance:Instance", "openstack:networking/secGroupRule:SecGroupRule"} <= types
+
+
+@pytest.mark.parametrize("park", PARKS)
+def test_manifest_matches_golden(park: str, manifests: dict[str, Any], golden: dict[str, Any]) -> None:
+    diff = diff_manifests(golden[park], manifests[park])
+    assert diff.empty, diff.report()
+    assert dumps_json(manifests[park]) == (park_dir(park) / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_no_stack_holds_tenants_of_another(manifests: dict[str, Any], plans: dict[str, Plan]) -> None:
+    """Layer stacks hold no tenant resource; a tenant stack holds only its own tenant's."""
+    for park in PARKS:
+        tenants = {t.name for t in plans[park].tenants}
+        for stack, r in resources(manifests[park]):
+            owner = next(
+                (t.split("=", 1)[1] for t in r["inputs"].get("tags", []) if t.startswith("itpark:tenant=")), None
+            )
+            owner = owner or r["inputs"].get("metadata", {}).get("tenant")
+            if owner in tenants:
+                assert stack == f"{park}-tenant-{owner}", f"{r['name']} of {owner} is in {stack}"
+
+
+def test_stateful_resources_are_protected_and_retained(manifests: dict[str, Any]) -> None:
+    volumes = [r for park in PARKS for _, r in resources(manifests[park], "Volume")]
+    assert volumes
+    for volume in volumes:
+        assert volume["options"] == {"protect": True, "retainOnDelete": True}, volume["name"]
+
+
+def test_adding_a_tenant_adds_only_its_stack(tmp_path: Path, golden: dict[str, Any]) -> None:
+    copy = tmp_path / "danang-itpark"
+    shutil.copytree(park_dir("danang-itpark"), copy)
+    (copy / "tenants" / "zz-onboarding.yaml").write_text(NEW_TENANT, encoding="utf-8")
+    diff = diff_manifests(golden["danang-itpark"], park_manifest(str(copy), jobs=2))
+    assert diff.stacks_added == ["danang-itpark-tenant-zz-onboarding"]
+    assert not diff.removed and not diff.changed and not diff.stacks_removed and not diff.outputs_changed
+    assert diff.added and all(key.startswith("danang-itpark-tenant-zz-onboarding|") for key in diff.added)
+
+
+def test_decommissioned_tenant_releases_its_data(tmp_path: Path) -> None:
+    copy = tmp_path / "danang-itpark"
+    shutil.copytree(park_dir("danang-itpark"), copy)
+    source = copy / "tenants" / "dana-fintech.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "decommission: true\n", encoding="utf-8")
+    from itpark.plan import plan_park
+    from itpark.pulumi.offline import run_park
+
+    assert plan_park(copy).tenant("dana-fintech").decommission
+    [result] = run_park(str(copy), jobs=1, only=["danang-itpark-tenant-dana-fintech"])
+    volumes = [r for r in result.records if r["type"].endswith(":Volume")]
+    assert volumes and all(v["options"] == {"protect": False, "retainOnDelete": False} for v in volumes)
