@@ -10,25 +10,48 @@ from itpark.commands.inventory import load_plan
 from itpark.errors import UsageError
 
 NAME = "harden"
-HELP = ("Harden the park's hosts to their systems' security levels with ansible-runner, show progress, "
-        "and record per-control evidence in evidence/<park>/<host>.json.")
+HELP = (
+    "Harden the park's hosts to their systems' security levels with ansible-runner, show progress, "
+    "and record per-control evidence in evidence/<park>/<host>.json."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", metavar="STACK", help="park directory, e.g. stacks/danang-itpark")
     parser.add_argument("--limit", metavar="PATTERN", help="Ansible host pattern to restrict the run to")
-    parser.add_argument("--level", type=int, choices=range(1, 6), metavar="N",
-                        help="only hosts whose system has security level N (1-5)")
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; report what would change and check the controls (evidence is written)")
-    parser.add_argument("--inventory", "-i", action="append", type=Path, default=[], metavar="SOURCE",
-                        help="extra inventory source applied after the plan's (repeatable), e.g. test hosts' "
-                        "addresses and keys; its host vars override the plan inventory's")
+    parser.add_argument(
+        "--level", type=int, choices=range(1, 6), metavar="N", help="only hosts whose system has security level N (1-5)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; report what would change and check the controls (evidence is written)",
+    )
+    parser.add_argument(
+        "--inventory",
+        "-i",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="SOURCE",
+        help="extra inventory source applied after the plan's (repeatable), e.g. test hosts' "
+        "addresses and keys; its host vars override the plan inventory's",
+    )
     parser.add_argument("--tags", metavar="TAGS", help="only tasks with these tags, e.g. HOST-09 (control ids)")
-    parser.add_argument("--inventory-dir", type=Path, default=Path("inventories"), metavar="DIR",
-                        help="where the plan inventory is (re)generated (default: inventories)")
-    parser.add_argument("--evidence-dir", type=Path, default=Path("evidence"), metavar="DIR",
-                        help="evidence root (default: evidence); files go to DIR/<park>/<host>.json")
+    parser.add_argument(
+        "--inventory-dir",
+        type=Path,
+        default=Path("inventories"),
+        metavar="DIR",
+        help="where the plan inventory is (re)generated (default: inventories)",
+    )
+    parser.add_argument(
+        "--evidence-dir",
+        type=Path,
+        default=Path("evidence"),
+        metavar="DIR",
+        help="evidence root (default: evidence); files go to DIR/<park>/<host>.json",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="also show skipped tasks")
 
 
@@ -48,8 +71,13 @@ def run(args: argparse.Namespace) -> int:
     limit = ":&".join(patterns) if patterns else None
     what = f"{plan.park.name}" + (f" (limit {limit})" if limit else "") + (" in check mode" if args.check else "")
     print(f"itpark harden: {what}", file=sys.stderr)
-    result = run_site([args.inventory_dir / plan.park.name / "hosts.yml", *args.inventory], limit=limit,
-                      check=args.check, verbose=args.verbose, tags=args.tags)
+    result = run_site(
+        [args.inventory_dir / plan.park.name / "hosts.yml", *args.inventory],
+        limit=limit,
+        check=args.check,
+        verbose=args.verbose,
+        tags=args.tags,
+    )
     print("\nsummary:", file=sys.stderr)
     bad = False
     for host in sorted(result.hosts):
@@ -60,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
         bad |= bool(res.failed or res.unreachable)
         if res.evidence is not None and host in levels:
             level = levels[host]
-            evidence = build_evidence(host, plan.park.name, level, res.evidence,
-                                      applicable_controls(plan.baseline.id, level))
+            evidence = build_evidence(
+                host, plan.park.name, level, res.evidence, applicable_controls(plan.baseline.id, level)
+            )
             write_evidence(args.evidence_dir, evidence)
             failing = failed_controls(evidence)
             line += f" controls={len(evidence['controls']) - len(failing)}/{len(evidence['controls'])} pass"

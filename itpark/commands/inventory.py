@@ -14,8 +14,14 @@ HELP = "Write inventories/<park>/hosts.yml and group_vars/ (groups by site, zone
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack", metavar="STACK", help="park directory, e.g. stacks/danang-itpark")
-    parser.add_argument("--output", "-o", type=Path, default=Path("inventories"), metavar="DIR",
-                        help="inventory root (default: inventories); files go to DIR/<park>/")
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("inventories"),
+        metavar="DIR",
+        help="inventory root (default: inventories); files go to DIR/<park>/",
+    )
 
 
 def load_plan(stack: str):  # type: ignore[no-untyped-def]

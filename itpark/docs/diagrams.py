@@ -152,8 +152,8 @@ def _grid(title: str, systems: list[System], dr: bool) -> str:
     return '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">' + "".join(rows) + "</table>>"
 
 
-def system_graph(views: Views, system: System, m: Mapping[str, Any]) -> str:
-    d = m["diagram"]
+def system_graph(views: Views, system: System, d: Mapping[str, str]) -> str:
+    """One system; `d` holds the diagram words (both languages joined, so one SVG serves both)."""
     graph = _graph(_id("system", system_anchor(system)))
     cluster = _id("cluster", "system")
     anchors: dict[str, tuple[str, str]] = {}  # zone -> (a node inside it, its cluster)
@@ -233,7 +233,7 @@ def _system_edges(
 
 
 def render_svgs(sources: Mapping[str, str]) -> dict[str, str]:
-    """Lay out every graph in one `dot` run (1,000 graphs in well under a second); name -> normalised SVG."""
+    """Lay out every graph in one `dot` run (one process, not one per graph); name -> normalised SVG."""
     names = list(sources)
     if not names:
         return {}

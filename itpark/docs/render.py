@@ -8,6 +8,7 @@ does the I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,12 +21,12 @@ from ruamel.yaml import YAML
 
 from itpark.docs.diagrams import park_graph, render_svgs, system_graph
 from itpark.docs.enforcement import Enforcement
-from itpark.docs.views import STATUSES, MatrixCell, Views, endpoint, system_anchor
+from itpark.docs.formats import FORMATS, Tables
+from itpark.docs.views import STATUSES, MatrixCell, Views, system_anchor
 from itpark.fileio import write_text_atomic
-from itpark.plan.model import Plan, Rule
+from itpark.plan.model import Plan
 
 LANGS = ("vi", "en")
-FORMATS = ("md", "html")
 PAGES = ("index", "topology", "addresses", "flows", "compliance")
 NAV_KEYS = {
     "index": "overview",
@@ -35,6 +36,7 @@ NAV_KEYS = {
     "compliance": "compliance",
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
+DOT_JOBS = 2  # parallel `dot` processes
 
 
 @cache
@@ -60,12 +62,6 @@ def _fmt(text: str, **values: Any) -> str:
     return str(text).format(**values)
 
 
-def _port_range(rule: Rule) -> str:
-    if rule.port_min is None:
-        return "*"
-    return str(rule.port_min) if rule.port_min == rule.port_max else f"{rule.port_min}-{rule.port_max}"
-
-
 def _cell(cell: MatrixCell | None, count: bool = False) -> str:
     """ "→ ports" the row opens to the column, "← ports" the other way; (n) systems with the flow."""
     if cell is None:
@@ -74,8 +70,19 @@ def _cell(cell: MatrixCell | None, count: bool = False) -> str:
     return " · ".join(parts) + (f" ({cell.systems})" if count else "")
 
 
-def _environment(fmt: str, lang: str, views: Views, other: str | None) -> Environment:
-    m = messages(lang)
+FILTERS: dict[str, Callable[..., Any]] = {
+    "cell_for": lambda col, cells, row: _cell(cells.get((row, col))),
+    "cell_n_for": lambda col, cells, row: _cell(cells.get((row, col)), count=True),
+    "link_kind": lambda kind, m: m["link_kind"].get(kind, kind),
+    "service_title": lambda kind, views, lang: views.service_title(kind, lang),
+    "status_name": lambda status, m: m["status"][status],
+    "count_of": lambda status, counts: counts[status],
+}
+
+
+@cache
+def _environment(fmt: str) -> Environment:
+    """One environment per format, built once: compiling the templates is the costly part."""
     env = Environment(
         loader=PackageLoader("itpark.docs", "templates"),
         autoescape=fmt == "html",
@@ -84,42 +91,23 @@ def _environment(fmt: str, lang: str, views: Views, other: str | None) -> Enviro
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-
-    def ep(text: str) -> str:
-        e = endpoint(text)
-        if e.kind == "zone":
-            return f"{e.owner} · {e.name}"
-        if e.kind == "service":
-            return f"{e.name}@{e.owner}"
-        if e.kind == "link":
-            return str(m["link_kind"].get(e.name, e.name))
-        return str(m["endpoint"].get(e.kind, text))
-
-    filters: dict[str, Callable[..., Any]] = {
-        "cell_for": lambda col, cells, row: _cell(cells.get((row, col))),
-        "cell_n_for": lambda col, cells, row: _cell(cells.get((row, col)), count=True),
-        "link_kind": lambda kind: m["link_kind"].get(kind, kind),
-        "service_title": lambda kind, language: views.service_title(kind, language),
-        "status_name": lambda status: m["status"][status],
-        "count_of": lambda status, counts: counts[status],
-    }
-    env.filters.update(filters)
+    env.filters.update(FILTERS)
     env.globals.update(
-        m=m,
-        lang=lang,
-        v=views,
-        plan=views.plan,
+        f=FORMATS[fmt](),
         fmt=_fmt,
-        ep=ep,
         anchor=system_anchor,
         rule_count=lambda system: sum(len(g.rules) for g in system.security_groups),
-        port_range=_port_range,
         statuses=STATUSES,
         nav_keys=NAV_KEYS,
-        other=other,
     )
-    env.globals["f"] = env.get_template(f"_{fmt}.j2").module
     return env
+
+
+def _context(fmt: str, lang: str, views: Views, other: str | None) -> dict[str, Any]:
+    """What a page needs of one language: the messages, the long tables, endpoint names."""
+    m = messages(lang)
+    tables = Tables(_environment(fmt).globals["f"], m, lang, views)
+    return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
 
 
 def pages(plan: Plan, lang: str) -> list[Page]:
@@ -150,34 +138,45 @@ def render_docs(
     files: dict[str, str] = {
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }
-    for lang in langs:
-        other = next((x for x in langs if x != lang), None)
-        files.update(_diagrams(views, lang))
-        for fmt in FORMATS:
-            env = _environment(fmt, lang, views, other)
-            layout = env.get_template(f"layout.{fmt}.j2")
-            for page in pages(plan, lang):
-                body = env.get_template(page.template).render(root=page.root, **page.context)
-                text = layout.render(
-                    body=Markup(body.strip("\n")), root=page.root, kind=page.kind, title=page.title, path=page.path
-                )
-                files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
+    with ThreadPoolExecutor(max_workers=DOT_JOBS) as pool:  # `dot` lays out while Python renders the pages
+        diagrams = [pool.submit(render_svgs, chunk) for chunk in _diagram_chunks(views, langs)]
+        for lang in langs:
+            other = next((x for x in langs if x != lang), None)
+            for fmt in ("md", "html"):
+                env, context = _environment(fmt), _context(fmt, lang, views, other)
+                layout = env.get_template(f"layout.{fmt}.j2")
+                for page in pages(plan, lang):
+                    body = env.get_template(page.template).render(root=page.root, **context, **page.context)
+                    text = layout.render(
+                        context,
+                        body=Markup(body.strip("\n")),
+                        root=page.root,
+                        kind=page.kind,
+                        title=page.title,
+                        path=page.path,
+                    )
+                    files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
+        for future in diagrams:
+            files.update(future.result())
     files.update(_home(plan, langs))
     return dict(sorted(files.items()))
 
 
-def _diagrams(views: Views, lang: str) -> dict[str, str]:
-    m = messages(lang)
-    sources = {f"{lang}/svg/park.svg": park_graph(views, m)}
-    for system in views.systems:
-        sources[f"{lang}/svg/{system_anchor(system)}.svg"] = system_graph(views, system, m)
-    return render_svgs(sources)
+def _diagram_chunks(views: Views, langs: tuple[str, ...]) -> list[dict[str, str]]:
+    """The park diagram per language; the system diagrams once, labelled in every language, in DOT_JOBS runs."""
+    words = {k: " / ".join(str(messages(lang)["diagram"][k]) for lang in langs) for k in messages(langs[0])["diagram"]}
+    chunks: list[dict[str, str]] = [{} for _ in range(DOT_JOBS)]
+    for lang in langs:
+        chunks[0][f"svg/park-{lang}.svg"] = park_graph(views, messages(lang))
+    for index, system in enumerate(views.systems):
+        chunks[index % DOT_JOBS][f"svg/{system_anchor(system)}.svg"] = system_graph(views, system, words)
+    return [c for c in chunks if c]
 
 
 def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:
     entries = [(lang, messages(lang)) for lang in langs]
     out = {}
-    for fmt in FORMATS:
+    for fmt in ("md", "html"):
         env = Environment(
             loader=PackageLoader("itpark.docs", "templates"),
             autoescape=fmt == "html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +13,7 @@ from netaddr import IPNetwork
 from itpark.catalog import Baseline as CatalogBaseline
 from itpark.catalog import resolve_baseline
 from itpark.errors import Problem, SpecError
+from itpark.gcpause import paused_gc
 from itpark.plan import model as m
 from itpark.plan.addressing import (
     DHCP_OFFSETS,
@@ -45,7 +46,8 @@ def plan_park(root: str | Path) -> m.Plan:
 
 
 def build_plan(loaded: LoadedPark, ledger: dict[str, m.LedgerEntry]) -> m.Plan:
-    return _Planner(loaded, ledger).run()
+    with paused_gc():
+        return _Planner(loaded, ledger).run()
 
 
 @dataclass
@@ -75,6 +77,7 @@ class _Planner:
         self.addr = self.park.addressing
         self.offered = {s.kind.value for s in self.park.shared_services}
         self.links = {link.kind.value: link for link in self.park.external_links}
+        self.serving: dict[tuple[str, str], str | None] = {}
 
     # -- entry ---------------------------------------------------------------------------------------------
     def run(self) -> m.Plan:
@@ -481,6 +484,12 @@ class _Planner:
 
     def _serving_site(self, kind: str, site_id: str) -> str | None:
         """The site whose instance of `kind` serves hosts at `site_id`: its own if it has one, else the first."""
+        key = (kind, site_id)
+        if key not in self.serving:
+            self.serving[key] = self._find_serving_site(kind, site_id)
+        return self.serving[key]
+
+    def _find_serving_site(self, kind: str, site_id: str) -> str | None:
         sites = [
             s.id
             for s in self.park.sites
@@ -505,9 +514,7 @@ class _Planner:
             planned = self._system(tenant_id, index, system, spaces, blocks, services)
             if planned is not None:
                 systems.append(planned)
-        source = self.loaded.tenant_docs[tenant_id].file
-        with contextlib.suppress(ValueError):
-            source = str(Path(source).relative_to(self.loaded.root))
+        source = f"tenants/{os.path.basename(self.loaded.tenant_docs[tenant_id].file)}"
         return m.Tenant(
             name=tenant_id,
             title=spec.name,
@@ -623,9 +630,10 @@ class _Planner:
         hosts = []
         allocators: dict[str, HostAllocator] = {}
         azs = space.site.availability_zones
+        nets = {z: (IPNetwork(s.ipv4), IPNetwork(s.ipv6)) for z, s in zones.items()}
         for tier_index, tier in enumerate(spec.tiers):
             subnet = zones[tier.zone.value]
-            net4, net6 = IPNetwork(subnet.ipv4), IPNetwork(subnet.ipv6)
+            net4, net6 = nets[tier.zone.value]
             for number in range(1, tier.count + 1):
                 hostname = f"{tier.name}-{number:02d}"
                 inventory = f"{hostname}.{spec.id}.{tenant_id}"

@@ -65,25 +65,23 @@ def parse_port(text: str) -> PortSpec:
     return PortSpec.parse(text)
 
 
-def ethertype(prefix: str) -> str:
-    return "IPv6" if ":" in prefix else "IPv4"
-
-
 def make_rules(direction: str, remotes: Sequence[str], ports: Iterable[str], flow: Flow) -> list[Rule]:
     rules = []
+    word = "from" if direction == "ingress" else "to"
+    parsed = [(text, parse_port(text)) for text in ports]
     for remote in remotes:
-        for text in ports:
-            port = parse_port(text)
+        family = "IPv6" if ":" in remote else "IPv4"
+        for text, port in parsed:
             rules.append(
                 Rule(
-                    direction=direction,  # type: ignore[arg-type]
-                    ethertype=ethertype(remote),  # type: ignore[arg-type]
-                    protocol=port.protocol,
-                    port_min=port.port_min,
-                    port_max=port.port_max,
-                    remote_ip_prefix=remote,
-                    flow=flow.id,
-                    description=f"{flow.id}: {text} {'from' if direction == 'ingress' else 'to'} {remote}",
+                    direction,  # type: ignore[arg-type]
+                    family,  # type: ignore[arg-type]
+                    port.protocol,
+                    port.port_min,
+                    port.port_max,
+                    remote,
+                    flow.id,
+                    f"{flow.id}: {text} {word} {remote}",
                 )
             )
     return rules

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from itpark.errors import Problem, SpecError
+from itpark.gcpause import paused_gc
 from itpark.spec.models import SLUG_RE, Park, Tenant
 
 PARK_FILE = "park.yaml"
@@ -22,16 +23,37 @@ LEDGER_FILE = "allocations.yaml"
 Loc = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+class _UniqueKeyLoader(yaml.CSafeLoader):
+    """libyaml's fast safe loader, refusing duplicate keys (PyYAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)  # type: ignore[no-untyped-call,no-any-return]
+
+
+@dataclass
 class Located:
-    """A parsed YAML document with a way back from a field path to its line."""
+    """A parsed YAML document with a way back from a field path to its line.
+
+    Parsing uses libyaml (fast); the line of a field is looked up in a round-trip parse made only when an
+    error needs it.
+    """
 
     file: str
+    text: str
     data: Any
+    _tree: Any = None
 
     def line(self, loc: Loc) -> int:
         """1-based line of the deepest node of `loc` that exists (the document start if none)."""
-        node, line = self.data, 1
+        if self._tree is None:
+            self._tree = YAML(typ="rt").load(self.text)
+        node, line = self._tree, 1
         for key in loc:
             if isinstance(node, CommentedMap) and key in node:
                 line = node.lc.key(key)[0] + 1
@@ -69,29 +91,24 @@ class LoadedPark:
         return doc.problem(loc, message)
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
 def read_yaml(path: Path, display: str) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise SpecError([Problem(display, 0, "", f"cannot read file: {err.strerror}")]) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError([Problem(display, 0, "", f"cannot read file: {err}")]) from err
     try:
-        data = _yaml().load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as err:
+        # point at where the broken construct starts; say where the parser gave up too
+        mark = err.context_mark or err.problem_mark
         line = mark.line + 1 if mark else 0
         reason = " ".join(str(x) for x in (err.context, err.problem) if x)
+        if err.context_mark and err.problem_mark and err.problem_mark.line != err.context_mark.line:
+            reason += f" (noticed at line {err.problem_mark.line + 1})"
         raise SpecError([Problem(display, line, "", f"malformed YAML: {reason}")]) from err
-    except Exception as err:  # ruamel raises a few non-marked errors (e.g. duplicate keys)
+    except yaml.YAMLError as err:
         raise SpecError([Problem(display, 0, "", f"malformed YAML: {err}")]) from err
-    if data is None:
-        data = CommentedMap()
-    return Located(display, data)
+    return Located(display, text, {} if data is None else data)
 
 
 def _describe(error: Mapping[str, Any]) -> str:
@@ -110,7 +127,7 @@ def validate(doc: Located, model: type[BaseModel]) -> Any:
     if not isinstance(doc.data, Mapping):
         raise SpecError([Problem(doc.file, 1, "", f"expected a mapping of fields, got {type(doc.data).__name__}")])
     try:
-        return model.model_validate(_plain(doc.data))
+        return model.model_validate(doc.data)
     except ValidationError as err:
         problems = []
         for error in err.errors():
@@ -119,25 +136,13 @@ def validate(doc: Located, model: type[BaseModel]) -> Any:
         raise SpecError(problems) from err
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types (ScalarFloat, CommentedMap, ...) as plain Python values."""
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
 def load_park(root: str | Path) -> LoadedPark:
     """Load and validate stacks/<park>/: park.yaml and tenants/*.yaml. Raises SpecError with every problem."""
+    with paused_gc():
+        return _load_park(root)
+
+
+def _load_park(root: str | Path) -> LoadedPark:
     from itpark.spec.checks import check_park  # cross-file rules need the whole park
 
     base = Path(root)

@@ -1,0 +1,233 @@
+"""Each class of bad input gets one clear message: file, line, field path, what was expected; exit 2."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.core.conftest import run_cli
+
+Edit = Callable[[Path], str]  # changes the park, returns the file (relative) the error must name
+
+
+def replace(relative: str, old: str, new: str, count: int = 1) -> Edit:
+    def edit(root: Path) -> str:
+        path = root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture drift: {old!r} not in {relative}"
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+        return relative
+
+    return edit
+
+
+def write(relative: str, text: str) -> Edit:
+    def edit(root: Path) -> str:
+        (root / relative).write_text(text, encoding="utf-8")
+        return relative
+
+    return edit
+
+
+NEW_TENANT = """name: Late Comer
+kind: enterprise
+owner: Late Comer IT
+systems:
+  - id: big
+    title: Too big
+    level: 2
+    tiers:
+      - {name: app, zone: app, count: 60}
+"""
+
+# (case id, edit, expected line, expected field path, expected words)
+CASES = [
+    (
+        "malformed-yaml",
+        replace("tenants/softviet.yaml", "kind: enterprise", "kind: [enterprise"),
+        4,
+        "",
+        "malformed YAML",
+    ),
+    ("unknown-field", replace("tenants/softviet.yaml", "contact:", "contakt:"), 6, "contakt", "unknown field"),
+    (
+        "missing-field",
+        replace("tenants/softviet.yaml", "owner: SoftViet IT Department\n", ""),
+        1,
+        "owner",
+        "required field is missing",
+    ),
+    (
+        "wrong-type",
+        replace(
+            "tenants/softviet.yaml",
+            'count: 2, flavor: m1.medium, ports: ["443/tcp"]',
+            'count: two, flavor: m1.medium, ports: ["443/tcp"]',
+        ),
+        14,
+        "systems[0].tiers[0].count",
+        "valid integer",
+    ),
+    (
+        "level-outside-1-5",
+        replace("tenants/softviet.yaml", "level: 2", "level: 7"),
+        11,
+        "systems[0].level",
+        "less than or equal to 5",
+    ),
+    (
+        "bad-port",
+        replace("tenants/softviet.yaml", '["8080/tcp"], role: java-api', '["8080/tpc"], role: java-api'),
+        15,
+        "systems[0].tiers[1].ports",
+        "expected a port such as",
+    ),
+    (
+        "duplicate-system-id",
+        replace("tenants/so-tttt.yaml", "id: mail", "id: portal"),
+        21,
+        "systems[1].id",
+        "duplicate system id 'portal'",
+    ),
+    (
+        "duplicate-yaml-key",
+        replace("tenants/softviet.yaml", "kind: enterprise", "kind: enterprise\nkind: agency"),
+        5,
+        "",
+        "duplicate key 'kind'",
+    ),
+    (
+        "overlapping-supernets",
+        replace(
+            "park.yaml",
+            "    availability_zones: [az1, az2]\noperator",
+            "    availability_zones: [az1, az2]\n  - {id: dc2, title: Two, ipv4_supernet: "
+            "10.40.128.0/17, ipv6_prefix: '2001:db8:5000::/40'}\noperator",
+        ),
+        19,
+        "sites[1].ipv4_supernet",
+        "overlaps 10.40.0.0/16",
+    ),
+    (
+        "non-private-supernet",
+        replace("park.yaml", "ipv4_supernet: 10.40.0.0/16", "ipv4_supernet: 8.8.0.0/16"),
+        16,
+        "sites[0].ipv4_supernet",
+        "expected a private IPv4 supernet",
+    ),
+    (
+        "host-bits-set",
+        replace("park.yaml", "ipv4_supernet: 10.40.0.0/16", "ipv4_supernet: 10.40.0.1/16"),
+        16,
+        "sites[0].ipv4_supernet",
+        "no host bits",
+    ),
+    (
+        "flow-unknown-zone",
+        replace("tenants/softviet.yaml", "{from: dmz, to: app", "{from: dmz, to: database"),
+        18,
+        "systems[0].flows[0].to",
+        "unknown zone 'database'",
+    ),
+    (
+        "flow-zone-not-used",
+        replace("tenants/softviet.yaml", "{from: dmz, to: app", "{from: dmz, to: data"),
+        18,
+        "systems[0].flows[0].to",
+        "zone 'data' is not used by this system",
+    ),
+    (
+        "flow-unknown-service",
+        replace("tenants/softviet.yaml", "{from: app, to: app", "{from: app, to: service:erp"),
+        19,
+        "systems[0].flows[1].to",
+        "unknown service 'erp'",
+    ),
+    (
+        "service-not-offered",
+        replace("tenants/softviet.yaml", "services: [backup, sso, mirror]", "services: [backup, lgsp]"),
+        12,
+        "systems[0].services[1]",
+        "service 'lgsp' is not offered by the park",
+    ),
+    (
+        "unknown-site",
+        replace("tenants/softviet.yaml", "    level: 2\n", "    level: 2\n    site: dc9\n"),
+        12,
+        "systems[0].site",
+        "unknown site 'dc9'",
+    ),
+    (
+        "unknown-flavor",
+        replace("tenants/softviet.yaml", "flavor: m1.large", "flavor: m9.huge"),
+        16,
+        "systems[0].tiers[2].flavor",
+        "unknown flavor 'm9.huge'",
+    ),
+    (
+        "unknown-baseline",
+        replace("park.yaml", "baseline: tcvn-11930-2017", "baseline: iso-27001"),
+        11,
+        "baseline",
+        "unknown baseline",
+    ),
+    (
+        "tenant-does-not-fit",
+        write("tenants/late-comer.yaml", NEW_TENANT),
+        9,
+        "systems[0].tiers[0].count",
+        "does not fit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "edit", "line", "field", "words"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_reported_precisely(park_copy, case: str, edit: Edit, line: int, field: str, words: str) -> None:
+    root = park_copy()
+    relative = edit(root)
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    where = re.escape(f"{root / relative}:{line}: ")
+    pattern = where + (re.escape(field) + ": " if field else "") + ".*" + re.escape(words)
+    assert re.search(pattern, result.stderr), result.stderr
+    assert "problem" in result.stderr.splitlines()[-1]
+
+
+def test_tenant_that_does_not_fit_the_remaining_space(park_copy) -> None:
+    root = park_copy()
+    park = root / "park.yaml"
+    # a /20 site: core /24, shared /22, then room for only a few /23 system blocks
+    park.write_text(
+        park.read_text(encoding="utf-8")
+        .replace("ipv4_supernet: 10.40.0.0/16", "ipv4_supernet: 10.40.0.0/20")
+        .replace("defaults:\n", "addressing: {core_prefix_v4: 24}\ndefaults:\n"),
+        encoding="utf-8",
+    )
+    (root / "allocations.yaml").unlink()
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2
+    assert re.search(
+        r"tenants/\S+\.yaml:\d+: systems\[0\]\.site: does not fit: site dc1 \(10\.40\.0\.0/20", result.stderr
+    )
+
+
+def test_every_problem_is_reported_in_one_pass(park_copy) -> None:
+    root = park_copy()
+    replace("tenants/softviet.yaml", "level: 2", "level: 9")(root)
+    replace("tenants/mekong-ai.yaml", "kind: enterprise", "kind: company")(root)
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2
+    assert "softviet.yaml" in result.stderr and "mekong-ai.yaml" in result.stderr
+    assert "2 problems found" in result.stderr
+
+
+def test_a_stack_that_is_not_a_park_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("plan", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "no such park directory" in result.stderr
+    result = run_cli("plan", str(tmp_path))
+    assert result.returncode == 2 and "park.yaml not found" in result.stderr
