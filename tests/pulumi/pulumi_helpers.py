@@ -7,6 +7,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PARKS = ("danang-itpark", "quangnam-cloud")
+# A level-1 tenant to onboard into a copy of a park.
+NEW_TENANT = """\
+name: Test onboarding tenant
+kind: enterprise
+owner: Test owner
+systems:
+  - id: main
+    title: Main
+    level: 1
+    tiers:
+      - {name: app, zone: app, count: 1, ports: ["8080/tcp"]}
+"""
 
 
 def park_dir(park: str) -> Path:

@@ -7,25 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_helpers import PARKS, park_dir, resources
+from pulumi_helpers import NEW_TENANT, PARKS, park_dir, resources
 
 from itpark.fileio import dumps_json
 from itpark.plan import Plan
 from itpark.pulumi.manifest import diff_manifests
 from itpark.pulumi.offline import park_manifest
 from itpark.pulumi.stacks import park_stacks
-
-NEW_TENANT = """\
-name: Test onboarding tenant
-kind: enterprise
-owner: Test owner
-systems:
-  - id: main
-    title: Main
-    level: 1
-    tiers:
-      - {name: app, zone: app, count: 1, ports: ["8080/tcp"]}
-"""
 
 
 @pytest.mark.parametrize("park", PARKS)
