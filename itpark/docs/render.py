@@ -7,8 +7,10 @@ does the I/O.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -37,6 +39,7 @@ NAV_KEYS = {
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
 DOT_JOBS = 2  # parallel `dot` processes
+PAGE_JOBS = 2  # worker processes rendering pages
 
 
 @cache
@@ -132,34 +135,52 @@ def pages(plan: Plan, lang: str) -> list[Page]:
 def render_docs(
     plan: Plan, enforcement: Enforcement, evidence: Mapping[str, Mapping[str, Any]], langs: Iterable[str] = LANGS
 ) -> dict[str, str]:
-    """Relative path -> file text for the whole docs folder of one park."""
+    """Relative path -> file text for the whole docs folder of one park.
+
+    Pages render in forked worker processes, one job per language and format, while `dot` lays out the
+    diagrams; the result does not depend on the order the jobs finish in.
+    """
     langs = tuple(langs)
     views = Views(plan, enforcement, evidence)
     files: dict[str, str] = {
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }
-    with ThreadPoolExecutor(max_workers=DOT_JOBS) as pool:  # `dot` lays out while Python renders the pages
-        diagrams = [pool.submit(render_svgs, chunk) for chunk in _diagram_chunks(views, langs)]
-        for lang in langs:
-            other = next((x for x in langs if x != lang), None)
-            for fmt in ("md", "html"):
-                env, context = _environment(fmt), _context(fmt, lang, views, other)
-                layout = env.get_template(f"layout.{fmt}.j2")
-                for page in pages(plan, lang):
-                    body = env.get_template(page.template).render(root=page.root, **context, **page.context)
-                    text = layout.render(
-                        context,
-                        body=Markup(body.strip("\n")),
-                        root=page.root,
-                        kind=page.kind,
-                        title=page.title,
-                        path=page.path,
-                    )
-                    files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
-        for future in diagrams:
-            files.update(future.result())
+    jobs = [(lang, fmt) for lang in langs for fmt in ("md", "html")]
+    _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
+    gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
+    try:
+        with ProcessPoolExecutor(max_workers=PAGE_JOBS, mp_context=multiprocessing.get_context("fork")) as procs:
+            rendered = [procs.submit(_render_pages, lang, fmt) for lang, fmt in jobs]  # fork before any thread
+            with ThreadPoolExecutor(max_workers=DOT_JOBS) as threads:
+                diagrams = [threads.submit(render_svgs, chunk) for chunk in _diagram_chunks(views, langs)]
+                for future in diagrams:
+                    files.update(future.result())
+            for future in rendered:
+                files.update(future.result())
+    finally:
+        _JOB_STATE.clear()
+        gc.unfreeze()
     files.update(_home(plan, langs))
     return dict(sorted(files.items()))
+
+
+_JOB_STATE: dict[str, Any] = {}
+
+
+def _render_pages(lang: str, fmt: str) -> dict[str, str]:
+    views: Views = _JOB_STATE["views"]
+    langs: tuple[str, ...] = _JOB_STATE["langs"]
+    other = next((x for x in langs if x != lang), None)
+    env, context = _environment(fmt), _context(fmt, lang, views, other)
+    layout = env.get_template(f"layout.{fmt}.j2")
+    files = {}
+    for page in pages(views.plan, lang):
+        body = env.get_template(page.template).render(root=page.root, **context, **page.context)
+        text = layout.render(
+            context, body=Markup(body.strip("\n")), root=page.root, kind=page.kind, title=page.title, path=page.path
+        )
+        files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
+    return files
 
 
 def _diagram_chunks(views: Views, langs: tuple[str, ...]) -> list[dict[str, str]]:
@@ -210,6 +231,7 @@ def write_docs(files: Mapping[str, str], out: Path) -> tuple[list[str], list[str
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
         write_text_atomic(target, text)
+        target.chmod(0o644)  # a static site others serve and read; the temporary file was private
         written.append(rel)
     removed = stale_files(files, out)
     for rel in removed:
