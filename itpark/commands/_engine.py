@@ -20,6 +20,8 @@ def stack_names(args: argparse.Namespace) -> list[str]:
     from itpark.plan import plan_park
     from itpark.pulumi.stacks import park_stacks
 
+    if not (args.project_dir / "Pulumi.yaml").is_file():
+        raise UsageError(f"{args.project_dir}: no Pulumi.yaml (run from the repository root or pass --project-dir)")
     names = [s.name for s in park_stacks(plan_park(stack_dir(args)))]
     if args.only:
         unknown = sorted(set(args.only) - set(names))
