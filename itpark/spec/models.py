@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from netaddr import AddrFormatError, IPNetwork
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG_RE.pattern}$")]
@@ -81,10 +81,21 @@ class PortSpec(Strict):
         return f"{self.port_min}-{self.port_max}/{self.protocol}"
 
 
-def _parse_ports(value: object) -> object:
-    if isinstance(value, list):
-        return [PortSpec.parse(v) if isinstance(v, str) else v for v in value]
-    return value
+def _coerce_port(value: object) -> object:
+    return PortSpec.parse(value) if isinstance(value, str) else value
+
+
+Port = Annotated[
+    PortSpec,
+    BeforeValidator(_coerce_port),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _PORT_RE.pattern,
+            "description": "A port or range and protocol: '443/tcp', '8000-8010/tcp', '53/udp' or 'icmp'",
+        }
+    ),
+]
 
 
 def _check_network(text: str, version: int, what: str) -> str:
@@ -145,9 +156,7 @@ class SharedService(Strict):
     flavor: str = "m1.small"
     image: str = "debian-12"
     volume_gb: int = Field(20, ge=1, le=65536)
-    ports: list[PortSpec] = Field(default_factory=list, description="Extra ports it serves, beyond its kind's")
-
-    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
+    ports: list[Port] = Field(default_factory=list, description="Extra ports it serves, beyond its kind's")
 
 
 class Flavor(Strict):
@@ -242,10 +251,8 @@ class Tier(Strict):
     flavor: str | None = None
     image: str | None = None
     volume_gb: int = Field(0, ge=0, le=65536, description="Data volume (protected); 0 for none")
-    ports: list[PortSpec] = Field(default_factory=list, description="Ports the tier serves")
+    ports: list[Port] = Field(default_factory=list, description="Ports the tier serves")
     role: str = Field("", description="Free-text role, e.g. web, api, postgresql")
-
-    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
 
 
 class Endpoint(StrEnum):
@@ -261,10 +268,8 @@ class Flow(Strict):
 
     from_: str = Field(alias="from", description="A zone of this system, or service:<kind>")
     to: str = Field(description="A zone of this system, or service:<kind>")
-    ports: list[PortSpec] = Field(min_length=1)
+    ports: list[Port] = Field(min_length=1)
     description: str = ""
-
-    _ports = field_validator("ports", mode="before")(lambda cls, v: _parse_ports(v))
 
 
 class Exposure(Strict):
