@@ -82,7 +82,7 @@ CASES = [
         "bad-port",
         replace("tenants/softviet.yaml", '["8080/tcp"], role: java-api', '["8080/tpc"], role: java-api'),
         15,
-        "systems[0].tiers[1].ports",
+        "systems[0].tiers[1].ports[0]",
         "expected a port such as",
     ),
     (
