@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testhosts.base import Base, ensure_base  # noqa: E402
+from testhosts.base import Base, ensure_base
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "stacks" / "quangnam-cloud"
