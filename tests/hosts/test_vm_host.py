@@ -1,0 +1,86 @@
+"""Tier 2: one level-4 host as a systemd VM (QEMU TCG): auditd, kernel sysctls, the full baseline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import STACK, Harden
+from ruamel.yaml import YAML
+from testhosts.vm import VMHost, ensure_vm_image
+
+pytestmark = pytest.mark.slow
+
+PARK = "quangnam-cloud"
+HOST = "app-01.budget.so-tc"  # level 4
+
+
+@pytest.fixture(scope="module")
+def vm(base: Any) -> Iterator[VMHost]:
+    host = VMHost(ensure_vm_image(base), base.key)
+    try:
+        host.start()
+        yield host
+    finally:
+        host.close()
+        assert not host.alive() and not host.dir.exists()
+
+
+@pytest.fixture(scope="module")
+def harden(vm: VMHost, plan: Any, tmp_path_factory: pytest.TempPathFactory) -> Harden:
+    work = tmp_path_factory.mktemp("vm")
+    groups = {g.name: g for g in plan.all_security_groups()}
+    host = next(h for h in plan.all_hosts() if h.name == HOST)
+    from itpark.inventory.build import _rule
+
+    # QEMU's user network delivers SSH from 10.0.2.2: the one rule added to the plan's, for the test only.
+    rules = [_rule(r) for r in groups[host.security_group].rules if r.direction == "ingress"]
+    rules.append({"family": "ip", "protocol": "tcp", "source": "10.0.2.2/32", "port_min": 22, "port_max": 22,
+                  "flow": "test-management"})
+    override = work / "vm.yml"
+    with open(override, "w") as handle:
+        YAML().dump({"all": {"hosts": {HOST: {
+            "ansible_host": vm.ssh_host, "ansible_port": vm.ssh_port, "ansible_user": vm.user,
+            "ansible_ssh_private_key_file": str(vm.key), "ansible_ssh_common_args": "",
+            "firewall_ingress_rules": rules}}}}, handle)
+    return Harden(STACK, override, work)
+
+
+@pytest.fixture(scope="module")
+def runs(harden: Harden) -> dict[str, Any]:
+    import time
+
+    from itpark.hardening.runner import run_site
+
+    machine_kptr = Path("/proc/sys/kernel/kptr_restrict").read_text()
+    first = harden("--limit", HOST)
+    start = time.monotonic()
+    second = run_site([harden.workdir / "inventories" / PARK / "hosts.yml", harden.override], limit=HOST)
+    return {"first": first, "second": second, "second_time": time.monotonic() - start, "kptr": machine_kptr}
+
+
+def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], harden: Harden,
+                                                          vm: VMHost) -> None:
+    from itpark.hardening.levels import applicable_controls
+
+    rc, seconds = runs["first"]
+    print(f"VM first run {seconds:.1f} s, second run {runs['second_time']:.1f} s")
+    assert rc == 0
+    assert runs["second"].hosts[HOST].changed == 0 and runs["second"].hosts[HOST].failed == 0
+    evidence = harden.evidence(PARK, HOST)
+    assert evidence["level"] == 4
+    assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-11930-2017", 4))
+    failing = {c: v for c, v in evidence["controls"].items() if v["status"] != "pass"}
+    assert failing == {}, json.dumps(failing, indent=1)
+    names = {c["name"] for v in evidence["controls"].values() for c in v["checks"]}
+    assert {"sysctl kernel.kptr_restrict", "auditctl enabled (2 = immutable)"} <= names
+    # Kernel settings changed inside the guest only.
+    assert vm.ssh("/usr/sbin/sysctl", "-n", "kernel.kptr_restrict").stdout.strip() == "2"
+    assert Path("/proc/sys/kernel/kptr_restrict").read_text() == runs["kptr"]
+    assert vm.ssh("systemctl", "is-active", "auditd", "nftables").stdout.split() == ["active", "active"] or \
+        vm.ssh("systemctl", "is-active", "auditd").stdout.strip() == "active"
+    refused = vm.ssh("id", user="root")
+    assert refused.returncode == 255 and "Permission denied" in refused.stderr
