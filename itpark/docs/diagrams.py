@@ -232,17 +232,14 @@ def _system_edges(
         )
 
 
-def render_svgs(sources: Mapping[str, str]) -> dict[str, str]:
-    """Lay out every graph in one `dot` run (one process, not one per graph); name -> normalised SVG."""
-    names = list(sources)
-    if not names:
-        return {}
-    data = "".join(sources[n] for n in names).encode("utf-8")
-    output = graphviz.pipe("dot", "svg", data, quiet=True).decode("utf-8")
-    parts = [p for p in output.split("<?xml ") if p.strip()]
-    if len(parts) != len(names):
-        raise RuntimeError(f"dot returned {len(parts)} SVG documents for {len(names)} graphs")
-    return {name: _normalise("<?xml " + part) for name, part in zip(names, parts, strict=True)}
+def render_svg(source: str) -> str:
+    """Lay out one graph with its own `dot` process and normalise the SVG.
+
+    One process per graph on purpose: Graphviz 2.4x carries state from one graph to the next when several
+    share a process (a batch through one `dot`, or libgvc in-process), so batched layouts are neither
+    reproducible nor equal to the single-graph layout. A fresh process is.
+    """
+    return _normalise(graphviz.pipe("dot", "svg", source.encode("utf-8"), quiet=True).decode("utf-8"))
 
 
 def _normalise(svg: str) -> str:

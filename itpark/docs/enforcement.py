@@ -118,6 +118,13 @@ def _symbol(node: ast.stmt) -> str | None:
     return None
 
 
+def _kind_of(file: str) -> str:
+    for prefix, kind in (("policy/", "policy"), ("modules/", "module"), ("playbooks/", "role")):
+        if file.startswith(prefix):
+            return kind
+    return "design"
+
+
 def load_data() -> dict[str, dict]:
     text = resources.files("itpark.docs").joinpath("enforcement.yaml").read_text(encoding="utf-8")
     return YAML(typ="safe").load(text) or {}
@@ -132,7 +139,7 @@ def build_enforcement(root: Path = REPO_ROOT) -> Enforcement:
     manual = {}
     for control, entry in load_data().items():
         for item in entry.get("by", []) or []:
-            by[control].add(Enforcer("design", item["file"], item["symbol"]))
+            by[control].add(Enforcer(_kind_of(item["file"]), item["file"], item["symbol"]))
         if "manual" in entry:
             manual[control] = dict(entry["manual"])
     return Enforcement({c: tuple(sorted(e)) for c, e in sorted(by.items())}, manual)

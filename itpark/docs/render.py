@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from ruamel.yaml import YAML
 
-from itpark.docs.diagrams import park_graph, render_svgs, system_graph
+from itpark.docs.diagrams import park_graph, render_svg, system_graph
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Tables
 from itpark.docs.views import STATUSES, MatrixCell, Views, system_anchor
@@ -38,7 +38,7 @@ NAV_KEYS = {
     "compliance": "compliance",
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
-DOT_JOBS = 2  # parallel `dot` processes
+DOT_JOBS = 3  # `dot` processes at a time (each one short-lived)
 PAGE_JOBS = 2  # worker processes rendering pages
 
 
@@ -152,9 +152,8 @@ def render_docs(
         with ProcessPoolExecutor(max_workers=PAGE_JOBS, mp_context=multiprocessing.get_context("fork")) as procs:
             rendered = [procs.submit(_render_pages, lang, fmt) for lang, fmt in jobs]  # fork before any thread
             with ThreadPoolExecutor(max_workers=DOT_JOBS) as threads:
-                diagrams = [threads.submit(render_svgs, chunk) for chunk in _diagram_chunks(views, langs)]
-                for future in diagrams:
-                    files.update(future.result())
+                sources = _diagram_sources(views, langs)
+                files.update(zip(sources, threads.map(render_svg, sources.values()), strict=True))
             for future in rendered:
                 files.update(future.result())
     finally:
@@ -183,15 +182,13 @@ def _render_pages(lang: str, fmt: str) -> dict[str, str]:
     return files
 
 
-def _diagram_chunks(views: Views, langs: tuple[str, ...]) -> list[dict[str, str]]:
-    """The park diagram per language; the system diagrams once, labelled in every language, in DOT_JOBS runs."""
+def _diagram_sources(views: Views, langs: tuple[str, ...]) -> dict[str, str]:
+    """The park diagram per language; the system diagrams once, labelled in every language."""
     words = {k: " / ".join(str(messages(lang)["diagram"][k]) for lang in langs) for k in messages(langs[0])["diagram"]}
-    chunks: list[dict[str, str]] = [{} for _ in range(DOT_JOBS)]
-    for lang in langs:
-        chunks[0][f"svg/park-{lang}.svg"] = park_graph(views, messages(lang))
-    for index, system in enumerate(views.systems):
-        chunks[index % DOT_JOBS][f"svg/{system_anchor(system)}.svg"] = system_graph(views, system, words)
-    return [c for c in chunks if c]
+    sources = {f"svg/park-{lang}.svg": park_graph(views, messages(lang)) for lang in langs}
+    for system in views.systems:
+        sources[f"svg/{system_anchor(system)}.svg"] = system_graph(views, system, words)
+    return sources
 
 
 def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:

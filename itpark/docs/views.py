@@ -114,6 +114,9 @@ class Views:
     def site_blocks(self, site: Site) -> list[LedgerEntry]:
         return [e for e in self.plan.ledger if e.key.startswith(f"{site.id}/")]
 
+    def site_routers(self, site: Site) -> list[LedgerEntry]:
+        return [e for e in self.plan.ledger if e.key.startswith(f"router:{site.id}/")]
+
     def retired_hosts(self) -> list[LedgerEntry]:
         return [e for e in self.plan.ledger if e.key.startswith("host:") and e.state == "retired"]
 
