@@ -267,3 +267,18 @@ def _port_open(host: str, port: int) -> bool:
             return sock.recv(4).startswith(b"SSH")
     except OSError:
         return False
+
+
+def cleanup_prefix(prefix: str) -> None:
+    """Remove what a Lab with this prefix left behind after being killed before close()."""
+    for line in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        if name.startswith(prefix):
+            _kill_netns(name)
+    subprocess.run(["ip", "link", "del", f"{prefix}m"], capture_output=True)
+    for line in reversed(Path("/proc/mounts").read_text().splitlines()):
+        target = line.split()[1]
+        if f"/{prefix}-" in target and target.startswith(str(WORK_ROOT)):
+            subprocess.run(["umount", "-l", target], capture_output=True)
+    for path in WORK_ROOT.glob(f"{prefix}-*"):
+        shutil.rmtree(path, ignore_errors=True)
