@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+import struct
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import graphviz
@@ -230,6 +235,57 @@ def _system_edges(
         graph.edge(
             src[0], dst[0], ltail=src[1], lhead=dst[1], label=", ".join(flow.ports), color="#15803d", style="bold"
         )
+
+
+class LayoutServer:
+    """A client of gvfork.py: Graphviz laid out in forks of one warmed-up process, about twice as fast as `dot`."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(Path(__file__).with_name("gvfork.py"))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # Graphviz warnings; a failed layout is retried with `dot`, which reports
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        if self.stdout.read(1) != b"R":
+            self.close()
+            raise OSError("the Graphviz library (libgvc.so.6) is not available")
+
+    def render(self, source: str) -> str:
+        data = source.encode("utf-8")
+        self.stdin.write(struct.pack(">I", len(data)) + data)
+        self.stdin.flush()
+        header = self.stdout.read(5)
+        svg = self.stdout.read(struct.unpack(">I", header[1:])[0]) if len(header) == 5 else b""
+        if header[:1] != b"O":
+            return render_svg(source)  # let `dot` do it, and raise with its message if it fails too
+        return _normalise(svg.decode("utf-8"))
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+def render_all(sources: Mapping[str, str], jobs: int) -> dict[str, str]:
+    """Every graph, `jobs` at a time: layout servers if libgvc loads, else a `dot` process per graph."""
+    names = list(sources)
+    try:
+        servers = [LayoutServer() for _ in range(max(1, min(jobs, len(names))))]
+    except OSError:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return dict(zip(names, pool.map(render_svg, sources.values()), strict=True))
+    try:
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            parts = pool.map(
+                lambda i: {n: servers[i].render(sources[n]) for n in names[i :: len(servers)]}, range(len(servers))
+            )
+            return {name: svg for part in parts for name, svg in part.items()}
+    finally:
+        for server in servers:
+            server.close()
 
 
 def render_svg(source: str) -> str:

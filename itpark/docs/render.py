@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from ruamel.yaml import YAML
 
-from itpark.docs.diagrams import park_graph, render_svg, system_graph
+from itpark.docs.diagrams import park_graph, render_all, system_graph
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Tables
 from itpark.docs.views import STATUSES, MatrixCell, Views, system_anchor
@@ -38,7 +38,7 @@ NAV_KEYS = {
     "compliance": "compliance",
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
-DOT_JOBS = 3  # `dot` processes at a time (each one short-lived)
+DOT_JOBS = 2  # graphs laid out at a time
 PAGE_JOBS = 2  # worker processes rendering pages
 
 
@@ -151,9 +151,7 @@ def render_docs(
     try:
         with ProcessPoolExecutor(max_workers=PAGE_JOBS, mp_context=multiprocessing.get_context("fork")) as procs:
             rendered = [procs.submit(_render_pages, lang, fmt) for lang, fmt in jobs]  # fork before any thread
-            with ThreadPoolExecutor(max_workers=DOT_JOBS) as threads:
-                sources = _diagram_sources(views, langs)
-                files.update(zip(sources, threads.map(render_svg, sources.values()), strict=True))
+            files.update(render_all(_diagram_sources(views, langs), DOT_JOBS))
             for future in rendered:
                 files.update(future.result())
     finally:
