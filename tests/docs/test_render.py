@@ -141,21 +141,3 @@ def test_evidence_sets_the_status(plans, tmp_path: Path) -> None:
     assert f"| fail (0 of {hosts} hosts pass, 1 fail) |" in host02
     other = next(line for line in files["en/tenants/so-tttt.md"].splitlines() if line.startswith("| `HOST-01` |"))
     assert "| not yet checked |" in other
-
-
-def test_layout_server_matches_dot_and_ignores_order(plans) -> None:
-    """The forked layout server gives what a `dot` process per graph gives, whatever order graphs come in."""
-    from itpark.docs.diagrams import LayoutServer, render_svg
-    from itpark.docs.render import _diagram_sources
-
-    views = Views(plans["quangnam-cloud"], build_enforcement(), {})
-    sources = _diagram_sources(views, ("vi", "en"))
-    server = LayoutServer()
-    try:
-        forward = {name: server.render(src) for name, src in sources.items()}
-        backward = {name: server.render(src) for name, src in reversed(sources.items())}
-    finally:
-        server.close()
-    assert forward == backward
-    for name in list(sources)[:4]:
-        assert forward[name] == render_svg(sources[name]), name
