@@ -11,7 +11,6 @@ from itpark.commands._common import add_stack, progress, stack_dir
 from itpark.docs import LANGS, differences, render_docs, write_docs
 from itpark.docs.enforcement import build_enforcement
 from itpark.docs.evidence import load_evidence
-from itpark.errors import EngineMissing
 from itpark.plan import plan_park
 
 NAME = "docs"
@@ -43,12 +42,7 @@ def run(args: argparse.Namespace) -> int:
         f"rendering {plan.park.name}: {len(plan.tenants)} tenants, {len(langs)} language(s), "
         f"evidence for {len(evidence)} host(s)"
     )
-    try:
-        files = render_docs(plan, build_enforcement(), evidence, langs)
-    except Exception as err:  # graphviz raises its own types when `dot` is missing or fails
-        if type(err).__name__ in ("ExecutableNotFound", "CalledProcessError"):
-            raise EngineMissing(f"Graphviz `dot` is needed to draw the diagrams: {err}") from err
-        raise
+    files = render_docs(plan, build_enforcement(), evidence, langs)  # EngineMissing (exit 2) without `dot`
     if args.check:
         changed = differences(files, out)
         for rel in changed:
