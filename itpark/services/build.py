@@ -110,36 +110,40 @@ def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
         "logging_tls_ca": f"{PKI_DIR}/park-ca.crt" if log_hosts else "",
         "park_log_collector_names": sorted(h.fqdn for h in log_hosts),
     }
-    for service in _services(plan, "dns"):
+    # One group per service kind: a park with several sites gets the union of its services' data.
+    dns, ntp, log = _services(plan, "dns"), _services(plan, "ntp"), _services(plan, "log")
+    if dns:
         groups[group_name("service", "dns")] = {
             "dns_server_zones": dns_zones(plan),
-            "dns_server_clients": _ingress_sources(service, "53/udp"),
+            "dns_server_clients": _union(_ingress_sources(s, "53/udp") for s in dns),
         }
-    for service in _services(plan, "ntp"):
-        groups[group_name("service", "ntp")] = {"ntp_server_clients": _ingress_sources(service, "123/udp")}
-    for service in _services(plan, "log"):
+    if ntp:
+        groups[group_name("service", "ntp")] = {
+            "ntp_server_clients": _union(_ingress_sources(s, "123/udp") for s in ntp)
+        }
+    if log:
         served = [h.level for h in log_hosts]
-        months = baseline.log_retention_months[max(served)] if served else 0
-        port = next(p for p in service.ports if p.endswith("/tcp"))
+        port = next(p for p in log[0].ports if p.endswith("/tcp"))
         sources = {addr: _log_source(h) for h in hosts for addr in (h.ipv4, h.ipv6)}
         groups[group_name("service", "log")] = {
             "log_collector_port": int(port.split("/")[0]),
-            "log_collector_clients": _ingress_sources(service, port),
-            "log_collector_retention_months": months,
+            "log_collector_clients": _union(_ingress_sources(s, port) for s in log),
+            "log_collector_retention_months": baseline.log_retention_months[max(served)] if served else 0,
             "log_collector_sources": dict(sorted(sources.items())),
         }
-    for service in _services(plan, "monitoring"):
-        scrape = next(
-            (
-                f
-                for f in service.flows
-                if f.source == f"service:monitoring@{service.site}" and f.destination == "sites:*"
-            ),
-            None,
-        )
-        port = int(scrape.ports[0].split("/")[0]) if scrape else None
+    monitoring = _services(plan, "monitoring")
+    scrape_ports = sorted(
+        {
+            int(f.ports[0].split("/")[0])
+            for s in monitoring
+            for f in s.flows
+            if f.source == f"service:monitoring@{s.site}" and f.destination == "sites:*"
+        }
+    )
+    if monitoring:
+        port = scrape_ports[0] if scrape_ports else None
         groups[group_name("service", "monitoring")] = {
-            "monitoring_port": int(service.ports[0].split("/")[0]),
+            "monitoring_port": int(monitoring[0].ports[0].split("/")[0]),
             "monitoring_targets": [
                 {
                     "name": h.name,
@@ -155,15 +159,20 @@ def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
             if port
             else [],
         }
-        groups["all"]["node_exporter_port"] = port
-    for service in _services(plan, "bastion"):
-        level = max(h.level for h in service.hosts)
-        mfa = any(c.id == "HOST-04" for c in baseline.controls_for(level))
+        if port:
+            groups["all"]["node_exporter_port"] = port
+    bastions = _services(plan, "bastion")
+    if bastions:
+        level = max(h.level for s in bastions for h in s.hosts)
         groups[group_name("service", "bastion")] = {
-            "bastion_mfa_required": mfa,
-            "bastion_targets": _egress_destinations(service, "22/tcp"),
+            "bastion_mfa_required": any(c.id == "HOST-04" for c in baseline.controls_for(level)),
+            "bastion_targets": _union(_egress_destinations(s, "22/tcp") for s in bastions),
         }
     return dict(sorted(groups.items()))
+
+
+def _union(lists: Any) -> list[str]:
+    return sorted({item for items in lists for item in items})
 
 
 def _egress_destinations(service: Service, port: str) -> list[str]:
