@@ -16,6 +16,7 @@ from itpark.docs.views import ControlRow, Views, endpoint
 from itpark.plan.model import Flow, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;"})
 
 
 class Safe(str):
@@ -29,12 +30,13 @@ class Safe(str):
 
 def _e(x: object) -> str:
     """Escape for HTML text; Safe and Markup pass through. Most cells (addresses, ports) need nothing."""
-    if isinstance(x, Safe | Markup):
-        return x
+    cls = x.__class__
+    if cls is str:
+        return x if _SPECIAL.search(x) is None else x.translate(_ESCAPES)  # type: ignore[attr-defined]
+    if cls is int or cls is Safe or cls is Markup:
+        return str(x)
     s = str(x)
-    if _SPECIAL.search(s) is None:
-        return s
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+    return s if _SPECIAL.search(s) is None else s.translate(_ESCAPES)
 
 
 class Markdown:

@@ -146,6 +146,8 @@ def render_docs(
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }
     jobs = [(lang, fmt) for lang in langs for fmt in ("md", "html")]
+    for system in views.systems:  # computed once here, inherited by every worker
+        views.compliance(system)
     _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
     try:
