@@ -235,10 +235,9 @@ def _system_edges(
             else:
                 graph.edge(peer, node, lhead=cluster, **attrs)
     for flow in inner:
-        src, dst = anchors[endpoint(flow.source).name], anchors[endpoint(flow.destination).name]
-        graph.edge(
-            src[0], dst[0], ltail=src[1], lhead=dst[1], label=", ".join(flow.ports), color="#15803d", style="bold"
-        )
+        tail, head = anchors[endpoint(flow.source).name], anchors[endpoint(flow.destination).name]
+        clusters = {"ltail": tail[1], "lhead": head[1]} if tail != head else {}  # a flow inside one zone: a loop
+        graph.edge(tail[0], head[0], label=", ".join(flow.ports), color="#15803d", style="bold", **clusters)
 
 
 def render_all(sources: Mapping[str, str], jobs: int) -> dict[str, str]:

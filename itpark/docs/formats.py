@@ -31,11 +31,10 @@ class Safe(str):
 def _e(x: object) -> str:
     """Escape for HTML text; Safe and Markup pass through. Most cells (addresses, ports) need nothing."""
     cls = x.__class__
-    if cls is str:
-        return x if _SPECIAL.search(x) is None else x.translate(_ESCAPES)  # type: ignore[attr-defined]
     if cls is int or cls is Safe or cls is Markup:
         return str(x)
-    s = str(x)
+    s = x if cls is str else str(x)
+    assert isinstance(s, str)
     return s if _SPECIAL.search(s) is None else s.translate(_ESCAPES)
 
 

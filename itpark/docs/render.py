@@ -109,7 +109,7 @@ def _environment(fmt: str) -> Environment:
 def _context(fmt: str, lang: str, views: Views, other: str | None) -> dict[str, Any]:
     """What a page needs of one language: the messages, the long tables, endpoint names."""
     m = messages(lang)
-    tables = Tables(_environment(fmt).globals["f"], m, lang, views)
+    tables = Tables(FORMATS[fmt](), m, lang, views)
     return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
 
 

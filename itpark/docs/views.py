@@ -74,7 +74,6 @@ class Views:
         self.service_order = tuple(self.services_info)
         self.catalog = {c.id: c for c in self.baseline.controls}
         self.systems = [s for t in plan.tenants for s in t.systems]
-        self.tenant_of = {s.key: t for t in plan.tenants for s in t.systems}
         self._compliance: dict[str, list[ControlRow]] = {}
 
     # -- overview --------------------------------------------------------------------------------------------
@@ -183,8 +182,8 @@ class Views:
         rows = []
         flows_by_control: dict[str, list[Flow]] = defaultdict(list)
         for flow in system.flows:
-            for control in flow.controls:
-                flows_by_control[control].append(flow)
+            for control_id in flow.controls:
+                flows_by_control[control_id].append(flow)
         rules_by_flow = Counter(r.flow for g in system.security_groups for r in g.rules)
         evidence = [self.evidence.get(h.name) for h in system.hosts]
         for ref in system.controls:
