@@ -1,8 +1,8 @@
 """Render the plan into Markdown and a static HTML site, in Vietnamese and English, from one set of templates.
 
-A page template is format-neutral: it calls building blocks through `f` (templates/_md.j2 or _html.j2) and
-takes every word from the message catalogue `m`. `render_docs` is pure apart from running `dot`; `write_docs`
-does the I/O.
+A page template is format-neutral: it calls building blocks through `f` (formats.Markdown or formats.Html) and
+takes every word from the message catalogue `m` (messages/<lang>.yaml). `render_docs` is pure apart from running
+`dot`; `write_docs` does the I/O.
 """
 
 from __future__ import annotations
