@@ -332,7 +332,7 @@ class _Planner:
             direction: str,
             remotes: tuple[str, ...],
             controls: tuple[str, ...],
-            description: str,
+            description: tuple[str, str],  # English, Vietnamese
         ) -> None:
             ports = tuple(ports)
             if not ports or not remotes:
@@ -344,7 +344,8 @@ class _Planner:
                 ports,
                 "park",
                 controls,
-                description,
+                description[0],
+                description_vi=description[1],
             )
             flows.append(flow)
             rules.extend(make_rules(direction, remotes, ports, flow))
@@ -359,7 +360,7 @@ class _Planner:
                 "egress",
                 tenant_space,
                 ("NET-03",) if service.kind == "bastion" else ("LOG-07",),
-                f"{service.kind} reaches every host",
+                (f"{service.kind} reaches every host", f"{service.kind} truy cập mọi máy chủ"),
             )
         elif service.kind == "waf":
             published = sorted(
@@ -380,7 +381,10 @@ class _Planner:
                 "egress",
                 tenant_space,
                 ("NET-01", "NET-09"),
-                "the WAF forwards to published DMZ tiers only",
+                (
+                    "the WAF forwards to published DMZ tiers only",
+                    "WAF chỉ chuyển tiếp tới các máy chủ công khai trong DMZ",
+                ),
             )
             for kind in ("internet", "tslcd"):
                 link = self.links.get(kind)
@@ -394,7 +398,10 @@ class _Planner:
                         "ingress",
                         remotes,
                         ("NET-06", "NET-09"),
-                        f"published services reachable from {kind} only through the WAF",
+                        (
+                            f"published services reachable from {kind} only through the WAF",
+                            f"dịch vụ công khai chỉ truy cập được từ {kind} qua WAF",
+                        ),
                     )
         else:
             add(
@@ -405,7 +412,10 @@ class _Planner:
                 "ingress",
                 tenant_space,
                 _service_controls(service.kind),
-                f"tenant hosts use the park {service.kind} service",
+                (
+                    f"tenant hosts use the park {service.kind} service",
+                    f"máy chủ của đơn vị thuê dùng dịch vụ {service.kind} của khu",
+                ),
             )
         if service.kind == "bastion" and self.park.operator_networks:
             add(
@@ -416,7 +426,10 @@ class _Planner:
                 "ingress",
                 tuple(self.park.operator_networks),
                 ("NET-13",),
-                "operators reach the bastion only from the admin VPN",
+                (
+                    "operators reach the bastion only from the admin VPN",
+                    "quản trị viên chỉ truy cập bastion từ VPN quản trị",
+                ),
             )
         if service.kind == "lgsp" and "ngsp" in self.links:
             link = self.links["ngsp"]
@@ -428,7 +441,10 @@ class _Planner:
                 "egress",
                 tuple(x for x in (link.ipv4, link.ipv6) if x),
                 ("NET-18",),
-                "the LGSP exchanges data with the national platform NGSP/NDXP",
+                (
+                    "the LGSP exchanges data with the national platform NGSP/NDXP",
+                    "LGSP trao đổi dữ liệu với nền tảng quốc gia NGSP/NDXP",
+                ),
             )
         # shared hosts are hosts too: administered from the bastion, scraped, and using DNS/NTP/log
         for kind, port in INITIATING_SERVICES.items():
@@ -442,7 +458,7 @@ class _Planner:
                     "ingress",
                     peer,
                     ("NET-03",) if kind == "bastion" else ("LOG-07",),
-                    f"{kind} reaches this service's hosts",
+                    (f"{kind} reaches this service's hosts", f"{kind} truy cập các máy chủ của dịch vụ này"),
                 )
         for kind in HOST_BASE_FLOWS:
             peer = self._service_subnet(sites, service.site, kind)
@@ -455,7 +471,7 @@ class _Planner:
                     "egress",
                     peer,
                     _service_controls(kind),
-                    f"this service's hosts use the park {kind}",
+                    (f"this service's hosts use the park {kind}", f"máy chủ của dịch vụ này dùng {kind} của khu"),
                 )
         group = m.SecurityGroup(
             service.security_group.name,
@@ -710,7 +726,7 @@ class _Planner:
             destination: str,
             origin: str,
             controls: tuple[str, ...],
-            description: str,
+            description: tuple[str, str],  # English, Vietnamese
         ) -> None:
             for s_label, s_zone, s_remotes in endpoint(source):
                 for d_label, d_zone, d_remotes in endpoint(destination):
@@ -729,9 +745,10 @@ class _Planner:
                         template_ports,
                         origin,
                         controls,
-                        description,
+                        description[0],
                         tenant_id,
                         spec.id,
+                        description[1],
                     )  # type: ignore[arg-type]
                     flows.append(flow)
                     if d_zone is not None:
@@ -755,7 +772,7 @@ class _Planner:
                     template.destination,
                     "exposure" if template.when[0].startswith("exposure") else "mandatory",
                     template.controls,
-                    template.description,
+                    (template.description, template.description_vi),
                 )
         seen: dict[str, int] = defaultdict(int)
         for flow in spec.flows:
@@ -769,7 +786,10 @@ class _Planner:
                 flow.to,
                 "spec",
                 ("NET-07",),
-                flow.description or "declared in the tenant spec",
+                (
+                    flow.description or "declared in the tenant spec",
+                    flow.description_vi or flow.description or "khai báo trong hồ sơ của đơn vị thuê",
+                ),
             )
         return flows, rules
 
@@ -813,14 +833,25 @@ def _replace_host(host: m.Host, **changes: object) -> m.Host:
 
 
 def _space_use(site: m.Site, ledger: tuple[m.LedgerEntry, ...]) -> m.SpaceUse:
-    supernet = IPNetwork(site.ipv4_supernet)
-    active = retired = 0
+    supernet4, supernet6 = IPNetwork(site.ipv4_supernet), IPNetwork(site.ipv6_prefix)
+    used = {"active": [0, 0], "retired": [0, 0]}  # [IPv4 addresses, IPv6 /64s]
     for entry in ledger:
         if _is_pinned(entry.key) or not entry.key.startswith(f"{site.id}/"):
             continue
-        size = IPNetwork(entry.ipv4).size
-        if entry.state == "active":
-            active += size
-        else:
-            retired += size
-    return m.SpaceUse(site.id, supernet.size, active, retired, supernet.size - active - retired)
+        counts = used[entry.state]
+        counts[0] += IPNetwork(entry.ipv4).size
+        if not entry.key.endswith("/core"):  # the core /64 lies inside the shared block
+            counts[1] += 1 << (64 - IPNetwork(entry.ipv6).prefixlen)
+    total6 = 1 << (64 - supernet6.prefixlen)
+    active, retired = used["active"], used["retired"]
+    return m.SpaceUse(
+        site=site.id,
+        total=supernet4.size,
+        active=active[0],
+        retired=retired[0],
+        free=supernet4.size - active[0] - retired[0],
+        ipv6_total_64=total6,
+        ipv6_active_64=active[1],
+        ipv6_retired_64=retired[1],
+        ipv6_free_64=total6 - active[1] - retired[1],
+    )

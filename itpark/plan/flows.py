@@ -24,6 +24,7 @@ class FlowTemplate:
     when: tuple[str, ...]
     controls: tuple[str, ...]
     description: str
+    description_vi: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def system_flow_templates() -> tuple[FlowTemplate, ...]:
             when=tuple(t["when"].split("|")),
             controls=tuple(t["controls"]),
             description=t["description"],
+            description_vi=t["description_vi"],
         )
         for t in _data()["system_flows"]
     )

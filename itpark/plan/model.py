@@ -57,6 +57,7 @@ class Flow(NamedTuple):
     description: str
     tenant: str | None = None
     system: str | None = None
+    description_vi: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,13 +200,20 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class SpaceUse:
-    """How much of a site's IPv4 supernet is in use, retired (never reused) and free, in addresses."""
+    """How much of a site's space is in use, retired (never reused) and free.
+
+    IPv4 in addresses; IPv6 in /64 networks (the unit of every IPv6 subnet the plan makes).
+    """
 
     site: str
     total: int
     active: int
     retired: int
     free: int
+    ipv6_total_64: int
+    ipv6_active_64: int
+    ipv6_retired_64: int
+    ipv6_free_64: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,6 +270,7 @@ class Flow(Strict):
     to: str = Field(description="A zone of this system, or service:<kind>")
     ports: list[Port] = Field(min_length=1)
     description: str = ""
+    description_vi: str = Field("", description="Vietnamese description for the rendered documents")
 
 
 class Exposure(Strict):
