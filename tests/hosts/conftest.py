@@ -44,8 +44,19 @@ class Harden:
         from itpark.cli import main
 
         start = time.monotonic()
-        rc = main(["harden", str(self.stack), "-i", str(self.override), "--inventory-dir",
-                   str(self.workdir / "inventories"), "--evidence-dir", str(self.workdir / "evidence"), *args])
+        rc = main(
+            [
+                "harden",
+                str(self.stack),
+                "-i",
+                str(self.override),
+                "--inventory-dir",
+                str(self.workdir / "inventories"),
+                "--evidence-dir",
+                str(self.workdir / "evidence"),
+                *args,
+            ]
+        )
         return rc, time.monotonic() - start
 
     def evidence(self, park: str, host: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ socks = []
 for port in map(int, sys.argv[1:]):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # probes bind these as source ports
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     try:
         s.bind(("::", port))
@@ -38,16 +40,25 @@ while True:
 """
 CONNECT = """
 import json, socket, sys
-out = {}
-for target in json.loads(sys.argv[1]):
-    addr, port = target
+from concurrent.futures import ThreadPoolExecutor
+
+def probe(target):
+    addr, port, sport = target  # sport 0: any source port
+    sock = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.settimeout(2)
     try:
-        socket.create_connection((addr, port), timeout=1.5).close(); out[f"{addr}|{port}"] = "open"
+        sock.bind(("", sport)); sock.connect((addr, port)); result = "open"
     except socket.timeout:
-        out[f"{addr}|{port}"] = "dropped"
+        result = "dropped"
     except OSError as err:
-        out[f"{addr}|{port}"] = f"error {err.errno}"
-print(json.dumps(out))
+        result = f"error {err.errno}"
+    sock.close()
+    return f"{addr}|{port}|{sport}", result
+
+with ThreadPoolExecutor(32) as pool:
+    print(json.dumps(dict(pool.map(probe, json.loads(sys.argv[1])))))
 """
 
 
@@ -107,18 +118,25 @@ def test_ssh_keys_only_no_root(runs: dict[str, Any], lab: Lab) -> None:
     host = lab.hosts[L4[1]]
     assert host.ssh("id", "-un").stdout.strip() == "deploy"
     # Give root the deploy key: only PermitRootLogin can refuse it.
-    host.exec("sh", "-c", "mkdir -p /root/.ssh && cp /home/deploy/.ssh/authorized_keys /root/.ssh/ && "
-              "chmod 700 /root/.ssh")
+    host.exec(
+        "sh", "-c", "mkdir -p /root/.ssh && cp /home/deploy/.ssh/authorized_keys /root/.ssh/ && chmod 700 /root/.ssh"
+    )
     refused = host.ssh("id", user="root")
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
     # Give deploy a valid password, set directly (chpasswd would go through the hardened password policy):
     # only sshd's configuration can refuse it.
-    hashed = host.exec("python3", "-W", "ignore", "-c", "import crypt; print(crypt.crypt("
-                       "'Correct-Horse-Battery-9', crypt.mksalt(crypt.METHOD_SHA512)))").stdout.strip()
+    hashed = host.exec(
+        "python3",
+        "-W",
+        "ignore",
+        "-c",
+        "import crypt; print(crypt.crypt('Correct-Horse-Battery-9', crypt.mksalt(crypt.METHOD_SHA512)))",
+    ).stdout.strip()
     host.exec("usermod", "-p", hashed, "deploy")
     assert host.exec("getent", "shadow", "deploy").stdout.split(":")[1] == hashed
-    password = host.ssh("id", extra=("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,"
-                                     "keyboard-interactive"))
+    password = host.ssh(
+        "id", extra=("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
+    )
     assert password.returncode == 255
     assert "Permission denied (publickey)" in password.stderr  # the server offers nothing but keys
 
@@ -133,47 +151,79 @@ def _allowed_tcp(plan: Any, src: Any, dst: Any, family: int) -> set[int]:
     def ports(group: str, direction: str, peer: Any) -> set[int]:
         found: set[int] = set()
         for rule in groups[group].rules:
-            if (rule.direction == direction and rule.ethertype == ether and rule.protocol == "tcp"
-                    and peer in ipaddress.ip_network(rule.remote_ip_prefix)):
+            if (
+                rule.direction == direction
+                and rule.ethertype == ether
+                and rule.protocol == "tcp"
+                and peer in ipaddress.ip_network(rule.remote_ip_prefix)
+            ):
                 found.update(range(rule.port_min, rule.port_max + 1))
         return found
 
     return ports(dst.security_group, "ingress", src_addr) & ports(src.security_group, "egress", dst_addr)
 
 
-def test_firewall_with_real_traffic(runs: dict[str, Any], lab: Lab, plan: Any) -> None:
-    hosts = {h.name: h for h in plan.all_hosts()}
-    sample = {22, 5432, 8080, 8443, 9100, 443, 3306}
-    listen_ports: set[int] = set(sample)
-    pairs = [(a, b) for a in HOSTS for b in HOSTS if a != b]
-    for a, b in pairs:
-        for fam in (4, 6):
-            listen_ports |= _allowed_tcp(plan, hosts[a], hosts[b], fam)
-    listeners = [lab.hosts[name].spawn("python3", "-c", LISTEN, *map(str, sorted(listen_ports))) for name in HOSTS]
+def _probe(lab: Lab, source: str, expected: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Connect from `source` to every "addr|port|sport" key in parallel; return the ones not as expected."""
+    targets = [[k.split("|")[0], int(k.split("|")[1]), int(k.split("|")[2])] for k in expected]
+    observed = json.loads(lab.hosts[source].exec("python3", "-c", CONNECT, json.dumps(targets), timeout=120).stdout)
+    return {k: (expected[k], observed.get(k)) for k in expected if observed.get(k) != expected[k]}
+
+
+@contextlib.contextmanager
+def _listening(lab: Lab, ports: set[int]) -> Iterator[None]:
+    listeners = [lab.hosts[name].spawn("python3", "-c", LISTEN, *map(str, sorted(ports))) for name in HOSTS]
     try:
         for proc in listeners:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        allowed_seen = denied_seen = 0
-        for a, b in pairs:
-            expected: dict[str, str] = {}
-            for fam in (4, 6):
-                addr = hosts[b].ipv4 if fam == 4 else hosts[b].ipv6
-                allowed = _allowed_tcp(plan, hosts[a], hosts[b], fam)
-                for port in sorted(listen_ports):
-                    expected[f"{addr}|{port}"] = "open" if port in allowed else "dropped"
-            targets = [k.split("|") for k in expected]
-            out = lab.hosts[a].exec("python3", "-c", CONNECT, json.dumps([[t[0], int(t[1])] for t in targets]),
-                                    timeout=120)
-            observed = json.loads(out.stdout)
-            assert observed == expected, f"{a} -> {b}"
+        yield
+    finally:
+        for name, proc in zip(HOSTS, listeners, strict=True):
+            lab.hosts[name].stop(proc)
+
+
+def test_firewall_with_real_traffic(runs: dict[str, Any], lab: Lab, plan: Any) -> None:
+    hosts = {h.name: h for h in plan.all_hosts()}
+    sample = {22, 5432, 8080, 8443, 9100, 443, 3306}
+    pairs = [(a, b, fam) for a in HOSTS for b in HOSTS if a != b for fam in (4, 6)]
+    allowed = {(a, b, fam): _allowed_tcp(plan, hosts[a], hosts[b], fam) for a, b, fam in pairs}
+    listen_ports = sample.union(*allowed.values())
+
+    def addr(name: str, fam: int) -> str:
+        return hosts[name].ipv4 if fam == 4 else hosts[name].ipv6
+
+    allowed_seen = denied_seen = 0
+    with _listening(lab, listen_ports):
+        for a in HOSTS:  # one probe run per source host, all its targets in parallel
+            expected = {
+                f"{addr(b, fam)}|{port}|0": "open" if port in allowed[(a, b, fam)] else "dropped"
+                for x, b, fam in pairs
+                if x == a
+                for port in listen_ports
+            }
+            wrong = _probe(lab, a, expected)
+            assert wrong == {}, f"from {a}: (expected, observed) {wrong}"
             allowed_seen += sum(v == "open" for v in expected.values())
             denied_seen += sum(v == "dropped" for v in expected.values())
-        # The plan allows dmz -> app inside each system on both address families; everything else is dropped.
-        assert allowed_seen >= 4 and denied_seen >= 20
-    finally:
-        for proc in listeners:
-            proc.kill()
-            proc.wait()
+    # The plan allows dmz -> app inside each system on both address families; everything else is dropped.
+    assert allowed_seen >= 4 and denied_seen >= 20
+    # A reply rule must not open a way in: b -> a is allowed on port p, yet a connecting to b's closed ports
+    # FROM source port p is dropped (those ports listen now, and nothing else holds p on a).
+    closed = set(sorted(sample - set().union(*allowed.values()))[:2])
+    replies = 0
+    with _listening(lab, closed):
+        for a in HOSTS:
+            expected = {
+                f"{addr(b, fam)}|{port}|{sport}": "dropped"
+                for x, b, fam in pairs
+                if x == a
+                for sport in allowed[(b, a, fam)] - allowed[(a, b, fam)]
+                for port in closed
+            }
+            wrong = _probe(lab, a, expected)
+            assert wrong == {}, f"from {a}: (expected, observed) {wrong}"
+            replies += len(expected)
+    assert replies >= 4
 
 
 def test_broken_setting_turns_control_to_fail(runs: dict[str, Any], lab: Lab, harden: Harden) -> None:

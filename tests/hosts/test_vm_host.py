@@ -38,14 +38,35 @@ def harden(vm: VMHost, plan: Any, tmp_path_factory: pytest.TempPathFactory) -> H
 
     # QEMU's user network delivers SSH from 10.0.2.2: the one rule added to the plan's, for the test only.
     rules = [_rule(r) for r in groups[host.security_group].rules if r.direction == "ingress"]
-    rules.append({"family": "ip", "protocol": "tcp", "source": "10.0.2.2/32", "port_min": 22, "port_max": 22,
-                  "flow": "test-management"})
+    rules.append(
+        {
+            "family": "ip",
+            "protocol": "tcp",
+            "source": "10.0.2.2/32",
+            "port_min": 22,
+            "port_max": 22,
+            "flow": "test-management",
+        }
+    )
     override = work / "vm.yml"
     with open(override, "w") as handle:
-        YAML().dump({"all": {"hosts": {HOST: {
-            "ansible_host": vm.ssh_host, "ansible_port": vm.ssh_port, "ansible_user": vm.user,
-            "ansible_ssh_private_key_file": str(vm.key), "ansible_ssh_common_args": "",
-            "firewall_ingress_rules": rules}}}}, handle)
+        YAML().dump(
+            {
+                "all": {
+                    "hosts": {
+                        HOST: {
+                            "ansible_host": vm.ssh_host,
+                            "ansible_port": vm.ssh_port,
+                            "ansible_user": vm.user,
+                            "ansible_ssh_private_key_file": str(vm.key),
+                            "ansible_ssh_common_args": "",
+                            "firewall_ingress_rules": rules,
+                        }
+                    }
+                }
+            },
+            handle,
+        )
     return Harden(STACK, override, work)
 
 
@@ -62,8 +83,7 @@ def runs(harden: Harden) -> dict[str, Any]:
     return {"first": first, "second": second, "second_time": time.monotonic() - start, "kptr": machine_kptr}
 
 
-def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], harden: Harden,
-                                                          vm: VMHost) -> None:
+def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], harden: Harden, vm: VMHost) -> None:
     from itpark.hardening.levels import applicable_controls
 
     rc, seconds = runs["first"]
@@ -80,7 +100,9 @@ def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], 
     # Kernel settings changed inside the guest only.
     assert vm.ssh("/usr/sbin/sysctl", "-n", "kernel.kptr_restrict").stdout.strip() == "2"
     assert Path("/proc/sys/kernel/kptr_restrict").read_text() == runs["kptr"]
-    assert vm.ssh("systemctl", "is-active", "auditd", "nftables").stdout.split() == ["active", "active"] or \
-        vm.ssh("systemctl", "is-active", "auditd").stdout.strip() == "active"
+    assert (
+        vm.ssh("systemctl", "is-active", "auditd", "nftables").stdout.split() == ["active", "active"]
+        or vm.ssh("systemctl", "is-active", "auditd").stdout.strip() == "active"
+    )
     refused = vm.ssh("id", user="root")
     assert refused.returncode == 255 and "Permission denied" in refused.stderr

@@ -28,9 +28,29 @@ SUITE = "bookworm"
 BASE_PACKAGES = ("openssh-server", "python3", "sudo", "iproute2", "python3-apt")
 # Packages the hardening roles (and scanners run inside hosts) may install; served from the offline repo.
 EXTRA_PACKAGES = (
-    "libpam-pwquality", "auditd", "audispd-plugins", "aide", "aide-common", "chrony", "rsyslog", "nftables",
-    "unattended-upgrades", "apt-listchanges", "lynis", "procps", "kmod", "cron", "logrotate", "libpam-tmpdir",
-    "needrestart", "debsums", "apt-show-versions", "acct", "sysstat", "netcat-openbsd", "orphan-sysvinit-scripts",
+    "libpam-pwquality",
+    "auditd",
+    "audispd-plugins",
+    "aide",
+    "aide-common",
+    "chrony",
+    "rsyslog",
+    "nftables",
+    "unattended-upgrades",
+    "apt-listchanges",
+    "lynis",
+    "procps",
+    "kmod",
+    "cron",
+    "logrotate",
+    "libpam-tmpdir",
+    "needrestart",
+    "debsums",
+    "apt-show-versions",
+    "acct",
+    "sysstat",
+    "netcat-openbsd",
+    "orphan-sysvinit-scripts",
 )
 DEPLOY_USER = "deploy"
 SECURITY_SOURCES = (
@@ -92,8 +112,12 @@ def chroot_mounts(root: Path, repo: Path | None = None) -> Iterator[None]:
     """proc, sys, dev, dev/pts (and the repo at /srv/repo) mounted for a chroot; always unmounted."""
     mounted: list[Path] = []
     try:
-        for src, dst, opts in (("proc", "proc", ["-t", "proc"]), ("sysfs", "sys", ["-t", "sysfs"]),
-                               ("/dev", "dev", ["--bind"]), ("devpts", "dev/pts", ["-t", "devpts"])):
+        for src, dst, opts in (
+            ("proc", "proc", ["-t", "proc"]),
+            ("sysfs", "sys", ["-t", "sysfs"]),
+            ("/dev", "dev", ["--bind"]),
+            ("devpts", "dev/pts", ["-t", "devpts"]),
+        ):
             target = root / dst
             target.mkdir(parents=True, exist_ok=True)
             run("mount", *opts, src, str(target))
@@ -124,8 +148,15 @@ def scan_repo(repo: Path) -> None:
 def _build(work: Path, extra: tuple[str, ...]) -> None:
     root, repo = work / "root", work / "repo"
     log(f"debootstrap {SUITE} into {root} (about a minute)")
-    run("debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", SUITE, str(root), MIRROR,
-        stdout=subprocess.DEVNULL)
+    run(
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={','.join(BASE_PACKAGES)}",
+        SUITE,
+        str(root),
+        MIRROR,
+        stdout=subprocess.DEVNULL,
+    )
     (root / "etc/apt/sources.list").write_text(SECURITY_SOURCES)
     policy = root / "usr/sbin/policy-rc.d"
     policy.write_text("#!/bin/sh\nexit 101\n")

@@ -28,8 +28,18 @@ from pathlib import Path
 from .base import Base, run
 
 WORK_ROOT = Path(os.environ.get("ITPARK_TESTHOSTS_WORK", "/var/tmp/itpark-testhosts"))
-SSH_OPTS = ("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR")
+SSH_OPTS = (
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "LogLevel=ERROR",
+)
 
 
 def ip(*args: str, ns: str | None = None) -> None:
@@ -65,8 +75,14 @@ class NamespaceHost:
     user: str = "deploy"
     sshd_pid: int = 0
 
-    def ssh(self, *command: str, user: str | None = None, key: Path | None = None, extra: tuple[str, ...] = (),
-            timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    def ssh(
+        self,
+        *command: str,
+        user: str | None = None,
+        key: Path | None = None,
+        extra: tuple[str, ...] = (),
+        timeout: float = 30,
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command over SSH exactly as an administrator would; never raises on failure."""
         args = ["ssh", *SSH_OPTS, *extra, "-p", str(self.ssh_port)]
         if key is not None or self.key:
@@ -74,15 +90,24 @@ class NamespaceHost:
         args += [f"{user or self.user}@{self.ssh_host}", *command]
         return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
 
-    def exec(self, *command: str, check: bool = True, timeout: float = 60,
-             input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def exec(
+        self, *command: str, check: bool = True, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command inside the host (all its namespaces and root) as root, bypassing SSH."""
         args = ["nsenter", "-t", str(self.sshd_pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", *command]
         return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=check, input=input)
 
     def spawn(self, *command: str) -> subprocess.Popen[str]:
+        """Start a command inside the host; end it with stop() (killing nsenter alone would orphan it)."""
         args = ["nsenter", "-t", str(self.sshd_pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", *command]
-        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    @staticmethod
+    def stop(proc: subprocess.Popen[str]) -> None:
+        """Kill a spawn()ed command and nsenter's forked child with it (same process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @dataclass
@@ -140,8 +165,15 @@ class Lab:
         upper, work, merged = hostdir / "upper", hostdir / "work", hostdir / "merged"
         for d in (upper, work, merged):
             d.mkdir(parents=True)
-        run("mount", "-t", "overlay", "overlay", "-o",
-            f"lowerdir={self.base.root},upperdir={upper},workdir={work}", str(merged))
+        run(
+            "mount",
+            "-t",
+            "overlay",
+            "overlay",
+            "-o",
+            f"lowerdir={self.base.root},upperdir={upper},workdir={work}",
+            str(merged),
+        )
         host = NamespaceHost(name, index, netns, ipv4, ipv6, merged, self.mgmt_router, 2200 + index, self.base.key)
         self.hosts[name] = host
         short = name.split(".")[0]
@@ -159,8 +191,9 @@ class Lab:
         ip("-6", "route", "add", "default", "via", net.gateway_v6, ns=netns)
         self._nft(f"add rule ip itplab pre iifname mgmt tcp dport {host.ssh_port} dnat to {ipv4}:22")
         if self.admin_source_v4:
-            self._nft(f"add rule ip itplab post ip saddr {self.mgmt_host} ip daddr {ipv4} "
-                      f"snat to {self.admin_source_v4}")
+            self._nft(
+                f"add rule ip itplab post ip saddr {self.mgmt_host} ip daddr {ipv4} snat to {self.admin_source_v4}"
+            )
         self._boot(host, hostdir)
         return host
 
@@ -182,9 +215,28 @@ exec chroot {m} /usr/sbin/sshd -D -e
 """
         log = open(hostdir / "sshd.log", "w")  # noqa: SIM115 - kept open for the daemon's lifetime
         subprocess.Popen(
-            ["ip", "netns", "exec", host.netns, "unshare", "--mount", "--pid", "--uts", "--ipc", "--fork",
-             "--propagation", "private", "sh", "-c", script],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            [
+                "ip",
+                "netns",
+                "exec",
+                host.netns,
+                "unshare",
+                "--mount",
+                "--pid",
+                "--uts",
+                "--ipc",
+                "--fork",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             pids = self._sshd_pids(host.netns)

@@ -51,9 +51,15 @@ def plan_lab(plan: Any, names: list[str], base: Base) -> Lab:
 
 def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None) -> Path:
     hosts = {
-        name: {"ansible_host": h.ssh_host, "ansible_port": h.ssh_port, "ansible_user": h.user,
-               "ansible_ssh_private_key_file": str(h.key), "ansible_ssh_common_args": "",
-               "itpark_shared_kernel": True, **(extra or {})}
+        name: {
+            "ansible_host": h.ssh_host,
+            "ansible_port": h.ssh_port,
+            "ansible_user": h.user,
+            "ansible_ssh_private_key_file": str(h.key),
+            "ansible_ssh_common_args": "",
+            "itpark_shared_kernel": True,
+            **(extra or {}),
+        }
         for name, h in lab.hosts.items()
     }
     with open(path, "w") as handle:

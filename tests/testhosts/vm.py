@@ -18,8 +18,17 @@ from pathlib import Path
 from .base import Base, chroot, chroot_mounts, locked, log, run
 from .nshost import SSH_OPTS, WORK_ROOT, _mkdir
 
-VM_PACKAGES = ("linux-image-amd64", "systemd-sysv", "udev", "dbus", "initramfs-tools", "zstd", "kmod", "procps",
-               "auditd")
+VM_PACKAGES = (
+    "linux-image-amd64",
+    "systemd-sysv",
+    "udev",
+    "dbus",
+    "initramfs-tools",
+    "zstd",
+    "kmod",
+    "procps",
+    "auditd",
+)
 NETWORK = "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n"
 
 
@@ -87,12 +96,37 @@ class VMHost:
         disk = self.dir / "vm.qcow2"
         run("qemu-img", "create", "-q", "-f", "qcow2", "-b", str(self.image / "image.raw"), "-F", "raw", str(disk))
         self.proc = subprocess.Popen(
-            ["qemu-system-x86_64", "-accel", "tcg,tb-size=256", "-m", str(self.memory_mb), "-smp", "1",
-             "-kernel", str(self.image / "vmlinuz"), "-initrd", str(self.image / "initrd.img"),
-             "-append", "root=/dev/vda rw console=ttyS0", "-drive", f"file={disk},if=virtio,format=qcow2",
-             "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
-             "-device", "virtio-net-pci,netdev=n0", "-display", "none", "-serial", f"file:{self.dir / 'vm.log'}",
-             "-monitor", "none"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "qemu-system-x86_64",
+                "-accel",
+                "tcg,tb-size=256",
+                "-m",
+                str(self.memory_mb),
+                "-smp",
+                "1",
+                "-kernel",
+                str(self.image / "vmlinuz"),
+                "-initrd",
+                str(self.image / "initrd.img"),
+                "-append",
+                "root=/dev/vda rw console=ttyS0",
+                "-drive",
+                f"file={disk},if=virtio,format=qcow2",
+                "-netdev",
+                f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
+                "-device",
+                "virtio-net-pci,netdev=n0",
+                "-display",
+                "none",
+                "-serial",
+                f"file:{self.dir / 'vm.log'}",
+                "-monitor",
+                "none",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -106,10 +140,25 @@ class VMHost:
         log_file = self.dir / "vm.log"
         return log_file.read_text(errors="replace")[-chars:] if log_file.exists() else ""
 
-    def ssh(self, *command: str, user: str | None = None, key: Path | None = None, extra: tuple[str, ...] = (),
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        args = ["ssh", *SSH_OPTS, *extra, "-p", str(self.ssh_port), "-i", str(key or self.key),
-                f"{user or self.user}@{self.ssh_host}", *command]
+    def ssh(
+        self,
+        *command: str,
+        user: str | None = None,
+        key: Path | None = None,
+        extra: tuple[str, ...] = (),
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        args = [
+            "ssh",
+            *SSH_OPTS,
+            *extra,
+            "-p",
+            str(self.ssh_port),
+            "-i",
+            str(key or self.key),
+            f"{user or self.user}@{self.ssh_host}",
+            *command,
+        ]
         try:
             return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
