@@ -3,10 +3,10 @@
 For each level: time of the first and second `itpark harden` run, changed count of the second run, and the
 Lynis hardening index before and after (`lynis audit system --quick` inside the host; Lynis is in the offline
 repo). Namespace hosts share the machine's kernel, so kernel sysctls and auditd are skipped there and Lynis
-scores are lower than on a VM; `--vm` adds one systemd VM (QEMU TCG) at level 3 for the full baseline, which
-takes long under emulation (Lynis alone ~15 min). OpenSCAP: Debian's ssg content covers Debian 10/11 only, so it
-is not run (see ../shared/testhosts.md for the patched-datastream method).
-Not part of CI.  Run as root: .venv/bin/python benchmarks/harden.py [--stack stacks/quangnam-cloud] [--vm]
+scores are lower than on a VM. The systemd VM (full baseline, level 4) is timed by tests/hosts/test_vm_host.py;
+a Lynis run there takes ~15 min under emulation and is not part of this script. OpenSCAP: Debian's ssg content
+covers Debian 10/11 only, so it is not run (see ../shared/testhosts.md for the patched-datastream method).
+Not part of CI.  Run as root: .venv/bin/python benchmarks/harden.py [--stack stacks/quangnam-cloud] [--no-lynis]
 """
 
 from __future__ import annotations
@@ -32,10 +32,14 @@ from itpark.plan import plan_park  # noqa: E402
 
 def lynis(run: Any) -> str:
     """Install Lynis from the offline repo if needed and return its hardening index."""
-    run("sh", "-c", "command -v lynis >/dev/null || "
-        "(apt-get update -qq && apt-get install -y -qq lynis) >/dev/null 2>&1")
-    out = run("sh", "-c", "timeout 600 lynis audit system --quick --no-colors 2>/dev/null | "
-              "grep -i 'Hardening index' || true").stdout
+    run(
+        "sh",
+        "-c",
+        "command -v lynis >/dev/null || (apt-get update -qq && apt-get install -y -qq lynis) >/dev/null 2>&1",
+    )
+    out = run(
+        "sh", "-c", "timeout 600 lynis audit system --quick --no-colors 2>/dev/null | grep -i 'Hardening index' || true"
+    ).stdout
     match = re.search(r"Hardening index : (\d+)", out)
     return match.group(1) if match else "n/a"
 
@@ -65,8 +69,20 @@ def main() -> int:
 
             before = "-" if args.no_lynis else lynis(run)
             start = time.monotonic()
-            rc = itpark(["harden", args.stack, "--limit", name, "-i", str(override), "--inventory-dir",
-                         str(work / "inv"), "--evidence-dir", str(work / "evidence")])
+            rc = itpark(
+                [
+                    "harden",
+                    args.stack,
+                    "--limit",
+                    name,
+                    "-i",
+                    str(override),
+                    "--inventory-dir",
+                    str(work / "inv"),
+                    "--evidence-dir",
+                    str(work / "evidence"),
+                ]
+            )
             first = time.monotonic() - start
             start = time.monotonic()
             second = run_site([work / "inv" / plan.park.name / "hosts.yml", override], limit=name)
@@ -77,8 +93,7 @@ def main() -> int:
         lab.close()
     print("\nlevel host                                rc  first(s) second(s) changed2 lynis-before lynis-after")
     for level, name, rc, first, second_time, changed, before, after in rows:
-        print(f"{level:>5} {name:<35} {rc:>3} {first:>9.1f} {second_time:>9.1f} {changed:>8} "
-              f"{before:>12} {after:>11}")
+        print(f"{level:>5} {name:<35} {rc:>3} {first:>9.1f} {second_time:>9.1f} {changed:>8} {before:>12} {after:>11}")
     return 0
 
 
