@@ -77,12 +77,12 @@ def test_evidence_records_observed_behaviour_as_pass(park: Park, runs: dict[str,
     baseline = resolve_baseline(park.plan.baseline.id)
     wanted = {
         TENANT_L2: {"NET-16", "LOG-02"},  # LOG-04 (central collection) applies from level 3
-        TENANT_L3: {"NET-16", "LOG-02", "LOG-04", "LOG-08"},
-        DNS: {"NET-16"},
-        NTP: {"LOG-02"},
-        LOG: {"LOG-03", "LOG-04", "LOG-08"},
+        TENANT_L3: {"NET-16", "LOG-02", "LOG-04", "LOG-08", "NET-03"},
+        DNS: {"NET-16", "NET-03"},
+        NTP: {"LOG-02", "NET-03"},
+        LOG: {"LOG-03", "LOG-04", "LOG-08", "NET-03"},
         BASTION: {"HOST-04"},
-        MONITORING: {"LOG-07"},
+        MONITORING: {"LOG-07", "NET-03"},
     }
     for name, controls in wanted.items():
         level = park.hosts[name].level
@@ -96,6 +96,11 @@ def test_evidence_records_observed_behaviour_as_pass(park: Park, runs: dict[str,
     tenant = json.loads((park.work / "evidence" / park.plan.park.name / f"{TENANT_L3}.json").read_text())
     names = [c["name"] for c in tenant["controls"]["LOG-04"]["checks"]]
     assert "probe log line arrives in the tenant directory on the collector" in names
+    paths = {c["name"]: c["observed"] for c in tenant["controls"]["NET-03"]["checks"]}
+    assert paths == {
+        f"SSH to this host from the bastion {BASTION}": "open",
+        f"SSH to this host from {MONITORING}": "blocked",
+    }
 
 
 def _dig(host: Any, *args: str) -> tuple[list[str], bool, str]:
