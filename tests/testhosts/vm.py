@@ -8,6 +8,7 @@ the guest is kept off every other network (`restrict=on`). Always `close()` it (
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import socket
 import subprocess
@@ -28,16 +29,21 @@ VM_PACKAGES = (
     "kmod",
     "procps",
     "auditd",
+    # Pre-installed only because aide-common's postinst runs ucf for ~200 config snippets, which takes
+    # 15 minutes under emulation; namespace hosts still install it from fresh, the roles configure it here.
+    "aide",
+    "aide-common",
 )
 NETWORK = "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n"
 
 
 def ensure_vm_image(base: Base) -> Path:
-    target = base.dir / "vm"
+    recipe = hashlib.sha256("\n".join(VM_PACKAGES).encode()).hexdigest()[:8]
+    target = base.dir / f"vm-{recipe}"  # a new package list builds a new image beside the old one
     with locked(base.dir / "vm.lock"):
         if (target / "ready").exists():
             return target
-        work = base.dir / "vm.building"
+        work = base.dir / f"vm-{recipe}.building"
         shutil.rmtree(work, ignore_errors=True)
         root = work / "root"
         work.mkdir()
