@@ -4,7 +4,7 @@ Layout under CACHE_ROOT/<key>/ (key = hash of the package lists and RECIPE_VERSI
   root/        debootstrap minbase, host keys, deploy user, policy-rc.d, sources.list -> file:/srv/repo
   repo/        .debs of the base plus EXTRA_PACKAGES and their dependencies, with Packages.gz
   deploy_key   private SSH key of the `deploy` user (NOPASSWD sudo); deploy_key.pub beside it
-  vm/          systemd image for tier 2 (see vm.py), built on first use
+  vm-<recipe>/ systemd image for tier 2 (see vm.py), built on first use
 A complete build ends by writing `ready`; a lock file serialises concurrent builders.
 """
 

@@ -1,6 +1,6 @@
 """Tier-2 test hosts: QEMU (software emulation) VMs booting systemd from an image of the base root filesystem.
 
-`ensure_vm_image(base)` builds and caches <base>/vm/{vmlinuz,initrd.img,image.raw}: a copy of the base with a
+`ensure_vm_image(base)` builds and caches <base>/vm-<recipe>/{vmlinuz,initrd.img,image.raw}: a copy of the base with a
 kernel, systemd, udev, dbus, auditd and the offline repo inside at /srv/repo (guests have no network out).
 `VMHost(image_dir, key)` boots one copy-on-write overlay of it; SSH is forwarded to a free loopback port and
 the guest is kept off every other network (`restrict=on`). Always `close()` it (a context manager does).
