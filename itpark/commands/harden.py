@@ -56,23 +56,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from itpark.catalog import resolve_baseline
+    from itpark.commands.inventory import SERVICES_FILE, write_all
     from itpark.hardening.evidence import build_evidence, failed_controls, write_evidence
     from itpark.hardening.levels import applicable_controls
     from itpark.hardening.runner import run_site
-    from itpark.inventory import group_name, write_inventory
+    from itpark.inventory import group_name
 
     for source in args.inventory:
         if not source.exists():
             raise UsageError(f"{source}: inventory source not found")
     plan = load_plan(args.stack)
-    write_inventory(plan, args.inventory_dir)
+    write_all(plan, args.inventory_dir)
     levels = {h.name: h.level for h in plan.all_hosts()}
     patterns = [p for p in (args.limit, f"{group_name('level', str(args.level))}" if args.level else None) if p]
     limit = ":&".join(patterns) if patterns else None
     what = f"{plan.park.name}" + (f" (limit {limit})" if limit else "") + (" in check mode" if args.check else "")
     print(f"itpark harden: {what}", file=sys.stderr)
     result = run_site(
-        [args.inventory_dir / plan.park.name / "hosts.yml", *args.inventory],
+        [args.inventory_dir / plan.park.name / name for name in ("hosts.yml", SERVICES_FILE)] + list(args.inventory),
         limit=limit,
         check=args.check,
         verbose=args.verbose,
@@ -92,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
         bad |= bool(res.failed or res.unreachable)
         if res.evidence is not None and host in levels:
             level = levels[host]
-            controls = applicable_controls(plan.baseline.id, level)
+            # what the hardening roles must prove, plus every applicable control another role (the shared
+            # services' client checks) did check on this host
+            at_level = {c.id for c in resolve_baseline(plan.baseline.id).controls_for(level)}
+            checked = {str(c["control"]) for c in res.evidence} & at_level
+            controls = sorted(set(applicable_controls(plan.baseline.id, level)) | checked)
             if tagged is not None:  # a partial run checks only its tagged controls: not the host's evidence file
                 controls = [c for c in controls if c in tagged]
             evidence = build_evidence(host, plan.park.name, level, res.evidence, controls)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from itpark.errors import UsageError
 
+SERVICES_FILE = "services.yml"
 NAME = "inventory"
 HELP = "Write inventories/<park>/hosts.yml and group_vars/ (groups by site, zone, tenant, role, level) from the plan."
 
@@ -32,11 +33,19 @@ def load_plan(stack: str):  # type: ignore[no-untyped-def]
     return plan_park(stack)
 
 
-def run(args: argparse.Namespace) -> int:
+def write_all(plan, root: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+    """hosts.yml + group_vars (itpark.inventory) and services.yml, the shared services' variables."""
     from itpark.inventory import write_inventory
+    from itpark.services import write_service_inventory
 
+    written = list(write_inventory(plan, root))
+    written.append(write_service_inventory(plan, root / plan.park.name / SERVICES_FILE))
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.stack)
-    written = write_inventory(plan, args.output)
+    written = write_all(plan, args.output)
     hosts = len(plan.all_hosts())
     print(f"itpark inventory: {hosts} hosts, {len(written)} files in {args.output / plan.park.name}", file=sys.stderr)
     return 0

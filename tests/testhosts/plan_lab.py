@@ -58,6 +58,7 @@ def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None
             "ansible_ssh_private_key_file": str(h.key),
             "ansible_ssh_common_args": "",
             "itpark_shared_kernel": True,
+            "itpark_shared_services": False,  # these labs have no shared-service hosts
             **(extra or {}),
         }
         for name, h in lab.hosts.items()
