@@ -61,6 +61,7 @@ def harden(vm: VMHost, plan: Any, tmp_path_factory: pytest.TempPathFactory) -> H
                             "ansible_ssh_private_key_file": str(vm.key),
                             "ansible_ssh_common_args": "",
                             "firewall_ingress_rules": rules,
+                            "itpark_shared_services": False,  # no service host in this test
                         }
                     }
                 }
