@@ -26,6 +26,7 @@ from testhosts.base import ensure_base  # noqa: E402
 from testhosts.plan_lab import override_inventory, plan_lab  # noqa: E402
 
 from itpark.cli import main as itpark  # noqa: E402
+from itpark.commands.inventory import SERVICES_FILE  # noqa: E402
 from itpark.hardening.runner import run_site  # noqa: E402
 from itpark.plan import plan_park  # noqa: E402
 
@@ -85,7 +86,8 @@ def main() -> int:
             )
             first = time.monotonic() - start
             start = time.monotonic()
-            second = run_site([work / "inv" / plan.park.name / "hosts.yml", override], limit=name)
+            inventories = [work / "inv" / plan.park.name / n for n in ("hosts.yml", SERVICES_FILE)]
+            second = run_site([*inventories, override], limit=name)  # the sources `itpark harden` uses
             second_time = time.monotonic() - start
             after = "-" if args.no_lynis else lynis(run)
             rows.append((level, name, rc, first, second_time, second.hosts[name].changed, before, after))

@@ -59,6 +59,12 @@ class Harden:
         )
         return rc, time.monotonic() - start
 
+    def sources(self, park: str) -> list[Path]:
+        """The inventory sources `itpark harden` runs with: the plan's hosts and services, then the override."""
+        from itpark.commands.inventory import SERVICES_FILE
+
+        return [self.workdir / "inventories" / park / name for name in ("hosts.yml", SERVICES_FILE)] + [self.override]
+
     def evidence(self, park: str, host: str) -> dict[str, Any]:
         return json.loads((self.workdir / "evidence" / park / f"{host}.json").read_text())
 

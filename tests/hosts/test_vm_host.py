@@ -80,7 +80,7 @@ def runs(harden: Harden) -> dict[str, Any]:
     machine_kptr = Path("/proc/sys/kernel/kptr_restrict").read_text()
     first = harden("--limit", HOST)
     start = time.monotonic()
-    second = run_site([harden.workdir / "inventories" / PARK / "hosts.yml", harden.override], limit=HOST)
+    second = run_site(harden.sources(PARK), limit=HOST)
     return {"first": first, "second": second, "second_time": time.monotonic() - start, "kptr": machine_kptr}
 
 
