@@ -195,15 +195,7 @@ def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:
     entries = [(lang, messages(lang)) for lang in langs]
     out = {}
     for fmt in ("md", "html"):
-        env = Environment(
-            loader=PackageLoader("itpark.docs", "templates"),
-            autoescape=fmt == "html",
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=StrictUndefined,
-        )
-        text = env.get_template(f"home.{fmt}.j2").render(plan=plan, entries=entries)
+        text = _environment(fmt).get_template(f"home.{fmt}.j2").render(plan=plan, entries=entries)
         out["index.html" if fmt == "html" else "README.md"] = _tidy(text, fmt)
     return out
 

@@ -279,6 +279,14 @@ class Plan:
         groups += [g for t in self.tenants for s in t.systems for g in s.security_groups]
         return groups
 
+    def all_subnets(self) -> dict[str, Subnet]:
+        """Every network of the plan by name: shared services', tenant zones' and their DR copies."""
+        subnets = {s.subnet.name: s.subnet for s in self.services}
+        for tenant in self.tenants:
+            for system in tenant.systems:
+                subnets.update((z.name, z) for z in (*system.zones, *system.dr_zones))
+        return subnets
+
     def all_flows(self) -> list[Flow]:
         flows = [f for s in self.services for f in s.flows]
         flows += [f for t in self.tenants for s in t.systems for f in s.flows]

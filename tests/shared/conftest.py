@@ -50,14 +50,6 @@ def plan() -> Any:
     return plan_park(STACK)
 
 
-def _networks(plan: Any) -> dict[str, Any]:
-    nets = {s.subnet.name: s.subnet for s in plan.services}
-    for tenant in plan.tenants:
-        for system in tenant.systems:
-            nets.update({z.name: z for z in system.zones})
-    return nets
-
-
 @dataclass
 class Park:
     lab: Lab
@@ -104,7 +96,7 @@ def park(base: Base, plan: Any, tmp_path_factory: pytest.TempPathFactory) -> Ite
     lab = Lab(base, admin_source_v4=operator_source)
     try:
         lab.start()
-        nets = _networks(plan)
+        nets = plan.all_subnets()
         hosts = {h.name: h for h in plan.all_hosts()}
         for name in HOSTS:
             host = hosts[name]

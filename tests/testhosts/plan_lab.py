@@ -18,14 +18,6 @@ from .base import Base
 from .nshost import Lab
 
 
-def _subnets(plan: Any) -> dict[str, Any]:
-    nets = {s.subnet.name: s.subnet for s in plan.services}
-    for tenant in plan.tenants:
-        for system in tenant.systems:
-            nets.update({z.name: z for z in system.zones})
-    return nets
-
-
 def plan_lab(plan: Any, names: list[str], base: Base) -> Lab:
     hosts = {h.name: h for h in plan.all_hosts()}
     missing = [n for n in names if n not in hosts]
@@ -36,7 +28,7 @@ def plan_lab(plan: Any, names: list[str], base: Base) -> Lab:
     lab = Lab(base, admin_source_v4=bastion.hosts[0].ipv4 if bastion else "")
     try:
         lab.start()
-        subnets = _subnets(plan)
+        subnets = plan.all_subnets()
         for name in names:
             host = hosts[name]
             if host.network not in lab.networks:
