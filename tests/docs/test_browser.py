@@ -26,7 +26,7 @@ SCREENSHOT = "quangnam-cloud-topology.png"  # docs/screenshots/, shown by the RE
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
