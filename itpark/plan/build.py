@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from netaddr import IPNetwork
@@ -78,6 +78,7 @@ class _Planner:
         self.offered = {s.kind.value for s in self.park.shared_services}
         self.links = {link.kind.value: link for link in self.park.external_links}
         self.serving: dict[tuple[str, str], str | None] = {}
+        self.core_allocators: dict[str, dict[str, HostAllocator]] = defaultdict(dict)  # per site
 
     # -- entry ---------------------------------------------------------------------------------------------
     def run(self) -> m.Plan:
@@ -318,7 +319,7 @@ class _Planner:
         """Levels and the park-level flows of a shared service, now that every tenant is planned."""
         site = spaces[service.site].site
         level = levels[service.site]
-        hosts = tuple(_replace_host(h, level=level) for h in service.hosts)
+        hosts = tuple(replace(h, level=level) for h in service.hosts)
         flows: list[m.Flow] = []
         rules: list[m.Rule] = []
         sites = [s.site for s in spaces.values()]
@@ -488,10 +489,8 @@ class _Planner:
     def _service_subnet(self, sites: list[m.Site], site_id: str, kind: str) -> tuple[str, ...]:
         if kind not in self.offered:
             return ()
-        site = next(s for s in sites if s.id == site_id)
         chosen = self._serving_site(kind, site_id) or site_id
-        if chosen != site_id:
-            site = next(s for s in sites if s.id == chosen)
+        site = next(s for s in sites if s.id == chosen)
         index = SERVICE_SLOTS.index(kind)
         return (
             str(slot(IPNetwork(site.shared_v4), self.addr.service_prefix_v4, index)),
@@ -570,7 +569,7 @@ class _Planner:
         )
         space = spaces[site_id]
         core4, core6 = IPNetwork(space.site.core_v4), IPNetwork(space.site.core_v6)
-        router = self._pin(f"router:{site_id}/{key}", core4, core6, self._core_allocators(site_id))
+        router = self._pin(f"router:{site_id}/{key}", core4, core6, self.core_allocators[site_id])
         if router is None:
             self.problems.append(
                 self.loaded.where(
@@ -628,11 +627,6 @@ class _Planner:
             ),
             log_retention_months=self.baseline.log_retention_months[spec.level],
         )
-
-    def _core_allocators(self, site_id: str) -> dict[str, HostAllocator]:
-        if not hasattr(self, "_cores"):
-            self._cores: dict[str, dict[str, HostAllocator]] = defaultdict(dict)
-        return self._cores[site_id]
 
     def _zone_subnet(self, prefix: str, zone: str, site: str, block: tuple[IPNetwork, IPNetwork]) -> m.Subnet:
         index = ZONE_SLOTS.index(zone)
@@ -824,12 +818,6 @@ def _subnet(name: str, zone: str, site: str, net4: IPNetwork, net6: IPNetwork, p
 def _is_pinned(key: str) -> bool:
     """Host and router entries are single addresses; everything else is a block."""
     return key.startswith(("host:", "router:"))
-
-
-def _replace_host(host: m.Host, **changes: object) -> m.Host:
-    from dataclasses import replace
-
-    return replace(host, **changes)  # type: ignore[arg-type]
 
 
 def _space_use(site: m.Site, ledger: tuple[m.LedgerEntry, ...]) -> m.SpaceUse:

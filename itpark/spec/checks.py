@@ -8,7 +8,7 @@ from netaddr import IPNetwork, IPSet
 
 from itpark.catalog import baseline_ids
 from itpark.errors import Problem, SpecError
-from itpark.spec.loader import LoadedPark, Loc
+from itpark.spec.loader import LoadedPark, Loc, format_loc
 from itpark.spec.models import LinkKind, ServiceKind, Zone
 
 PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
@@ -28,15 +28,9 @@ def _duplicates(items: Iterable[tuple[Loc, str]], what: str, where) -> Iterable[
     seen: dict[str, Loc] = {}
     for loc, key in items:
         if key in seen:
-            yield where(loc, f"duplicate {what} {key!r} (first defined at {_fmt(seen[key])})")
+            yield where(loc, f"duplicate {what} {key!r} (first defined at {format_loc(seen[key])})")
         else:
             seen[key] = loc
-
-
-def _fmt(loc: Loc) -> str:
-    from itpark.spec.loader import format_loc
-
-    return format_loc(loc)
 
 
 def _park_problems(loaded: LoadedPark) -> Iterable[Problem]:
