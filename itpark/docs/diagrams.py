@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 from collections import defaultdict
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -240,12 +239,6 @@ def _system_edges(
         graph.edge(tail[0], head[0], label=", ".join(flow.ports), color="#15803d", style="bold", **clusters)
 
 
-def render_all(sources: Mapping[str, str], jobs: int) -> dict[str, str]:
-    """Every graph, `jobs` `dot` processes at a time."""
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(zip(sources, pool.map(render_svg, sources.values()), strict=True))
-
-
 def render_svg(source: str) -> str:
     """Lay out one graph with its own `dot` process and normalise the SVG.
 
@@ -256,14 +249,14 @@ def render_svg(source: str) -> str:
     dot = shutil.which("dot")
     if dot is None:
         raise EngineMissing("Graphviz `dot` is needed to draw the diagrams (Debian: apt-get install graphviz)")
-    proc = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, env=_dot_env())
+    proc = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, env=dot_env())
     if proc.returncode != 0:
         raise RuntimeError(f"dot failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
     return _normalise(proc.stdout.decode("utf-8"))
 
 
 @cache
-def _dot_env() -> dict[str, str]:
+def dot_env() -> dict[str, str]:
     """`dot` with only its core and dot-layout plugins: it starts about five times faster, and text is sized by
     Graphviz's built-in font metrics instead of the fonts this machine happens to have, so the SVG is the same
     on every machine with this Graphviz version. Falls back to the full plugin set if the layout is unusual."""

@@ -94,6 +94,10 @@ class Markdown:
     def rows(self, rows: Iterable[Iterable[object]]) -> str:
         return "\n".join([self.row(r) for r in rows])
 
+    def lines(self, rows: Iterable[str]) -> str:
+        """Rows made by `row`, one a line."""
+        return "\n".join(rows)
+
     def end(self) -> str:
         return ""
 
@@ -152,6 +156,9 @@ class Html(Markdown):
     def rows(self, rows: Iterable[Iterable[object]]) -> Safe:
         return Safe("\n".join([self.row(r) for r in rows]))
 
+    def lines(self, rows: Iterable[str]) -> Safe:
+        return Safe("\n".join(rows))
+
     def end(self) -> Safe:
         return Safe("</tbody></table>")
 
@@ -166,8 +173,17 @@ class Tables:
         self.f, self.m, self.lang, self.views = f, m, lang, views
         self._enforcers: dict[str, list[object]] = {}
         self._status: dict[tuple[str, int, int, int], object] = {}
+        self._ep: dict[str, str] = {}
+        self._rows: dict[tuple[object, ...], str] = {}  # ControlRow.key -> compliance matrix row
+        self._dossier_rows: dict[tuple[object, ...], str] = {}
 
     def ep(self, text: str) -> str:
+        """An endpoint as a reader names it; each distinct one is worded once."""
+        if text not in self._ep:
+            self._ep[text] = self._endpoint(text)
+        return self._ep[text]
+
+    def _endpoint(self, text: str) -> str:
         e = endpoint(text)
         if e.kind == "zone":
             return f"{e.owner} · {e.name}"
@@ -208,33 +224,44 @@ class Tables:
         return f.rows([ep(x.source), ep(x.destination), ", ".join(x.ports), ", ".join(x.controls)] for x in flows)
 
     def compliance(self, system: System) -> str:
-        f, m, vi = self.f, self.m, self.lang == "vi"
+        """Rows repeat from system to system (same control, same counts): each distinct one is formatted once."""
+        cache, row = self._rows, self._compliance_row
+        return self.f.lines([cache[r.key] if r.key in cache else row(r) for r in self.views.compliance(system)])
+
+    def _compliance_row(self, r: ControlRow) -> str:
+        f, m = self.f, self.m
         unconfirmed = f.badge("unconfirmed", m["common"]["unconfirmed"])
-        return f.rows(
+        text = f.row(
             [
                 f.code(r.control.id),
-                r.control.title_vi if vi else r.control.title,
+                r.control.title_vi if self.lang == "vi" else r.control.title,
                 r.min_level,
                 m["automation"][r.control.automatable_by],
                 self.enforced(r),
                 self.status(r),
                 m["common"]["yes"] if r.confirmed else unconfirmed,
             ]
-            for r in self.views.compliance(system)
         )
+        self._rows[r.key] = text
+        return text
 
     def dossier_controls(self, system: System) -> str:
-        f, vi = self.f, self.lang == "vi"
-        return f.rows(
+        cache, row = self._dossier_rows, self._dossier_row
+        return self.f.lines([cache[r.key] if r.key in cache else row(r) for r in self.views.compliance(system)])
+
+    def _dossier_row(self, r: ControlRow) -> str:
+        f = self.f
+        text = f.row(
             [
                 f.code(r.control.id + ("" if r.confirmed else " *")),
-                r.control.title_vi if vi else r.control.title,
+                r.control.title_vi if self.lang == "vi" else r.control.title,
                 r.control.source,
                 self.enforced(r),
                 self.status(r),
             ]
-            for r in self.views.compliance(system)
         )
+        self._dossier_rows[r.key] = text
+        return text
 
     def enforced(self, r: ControlRow) -> str:
         f, m = self.f, self.m

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from ruamel.yaml import YAML
 
-from itpark.docs.diagrams import park_graph, render_all, system_graph
+from itpark.docs.diagrams import dot_env, park_graph, render_svg, system_graph
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Tables
 from itpark.docs.views import STATUSES, MatrixCell, Views, system_anchor
 from itpark.fileio import write_text_atomic
-from itpark.plan.model import Plan
+from itpark.plan.model import Plan, Tenant
 
 LANGS = ("vi", "en")
 PAGES = ("index", "topology", "addresses", "flows", "compliance")
@@ -38,8 +39,9 @@ NAV_KEYS = {
     "compliance": "compliance",
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
-DOT_JOBS = 2  # graphs laid out at a time
-PAGE_JOBS = 2  # worker processes rendering pages
+FMTS = ("md", "html")
+PAGE_JOBS = 2  # worker processes: pages and diagrams
+SLICES_PER_JOB = 8  # tenant slices per worker: small enough that the workers finish together
 
 
 @cache
@@ -113,10 +115,13 @@ def _context(fmt: str, lang: str, views: Views, other: str | None) -> dict[str, 
     return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
 
 
-def pages(plan: Plan, lang: str) -> list[Page]:
-    m = messages(lang)
-    found = [Page(name, f"{name}.j2", name, m["nav"][NAV_KEYS[name]], {}) for name in PAGES]
-    for tenant in plan.tenants:
+def park_pages(m: Mapping[str, Any]) -> list[Page]:
+    return [Page(name, f"{name}.j2", name, m["nav"][NAV_KEYS[name]], {}) for name in PAGES]
+
+
+def tenant_pages(tenants: Iterable[Tenant], m: Mapping[str, Any]) -> list[Page]:
+    found = []
+    for tenant in tenants:
         found.append(Page(f"tenants/{tenant.name}", "tenant.j2", "tenant", tenant.name, {"tenant": tenant}))
         for system in tenant.systems:
             title = f"{m['dossier']['short']} {system.key}"
@@ -132,30 +137,37 @@ def pages(plan: Plan, lang: str) -> list[Page]:
     return found
 
 
+def pages(plan: Plan, lang: str) -> list[Page]:
+    m = messages(lang)
+    return park_pages(m) + tenant_pages(plan.tenants, m)
+
+
 def render_docs(
     plan: Plan, enforcement: Enforcement, evidence: Mapping[str, Mapping[str, Any]], langs: Iterable[str] = LANGS
 ) -> dict[str, str]:
     """Relative path -> file text for the whole docs folder of one park.
 
-    Pages render in forked worker processes, one job per language and format, while `dot` lays out the
-    diagrams; the result does not depend on the order the jobs finish in.
+    Forked worker processes take equal slices of the tenants (their pages in every language and format, and
+    their systems' diagrams, each laid out by its own `dot`) plus one task for the park-wide pages; the
+    result does not depend on how the work is split or the order the tasks finish in.
     """
     langs = tuple(langs)
     views = Views(plan, enforcement, evidence)
     files: dict[str, str] = {
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }
-    jobs = [(lang, fmt) for lang in langs for fmt in ("md", "html")]
     for system in views.systems:  # computed once here, inherited by every worker
         views.compliance(system)
+    dot_env()  # its temporary folder belongs to this process, not to a worker
     _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
+    _JOB_STATE["contexts"] = {(lang, fmt): _page_context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
+    slices = _slices(len(plan.tenants), PAGE_JOBS * SLICES_PER_JOB)
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
     try:
         with ProcessPoolExecutor(max_workers=PAGE_JOBS, mp_context=multiprocessing.get_context("fork")) as procs:
-            rendered = [procs.submit(_render_pages, lang, fmt) for lang, fmt in jobs]  # fork before any thread
-            files.update(render_all(_diagram_sources(views, langs), DOT_JOBS))
-            for future in rendered:
-                files.update(future.result())
+            tasks = [procs.submit(_render_park)] + [procs.submit(_render_tenants, a, b) for a, b in slices]
+            for task in tasks:
+                files.update(task.result())
     finally:
         _JOB_STATE.clear()
         gc.unfreeze()
@@ -166,35 +178,71 @@ def render_docs(
 _JOB_STATE: dict[str, Any] = {}
 
 
-def _render_pages(lang: str, fmt: str) -> dict[str, str]:
-    views: Views = _JOB_STATE["views"]
-    langs: tuple[str, ...] = _JOB_STATE["langs"]
+def _slices(count: int, parts: int) -> list[tuple[int, int]]:
+    """`parts` ranges of [0, count) whose lengths differ by at most one; no empty ones."""
+    parts = max(1, min(parts, count))
+    size, extra = divmod(count, parts)
+    bounds = [i * size + min(i, extra) for i in range(parts + 1)]
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
+
+
+def _page_context(fmt: str, lang: str, views: Views, langs: tuple[str, ...]) -> dict[str, Any]:
     other = next((x for x in langs if x != lang), None)
-    env, context = _environment(fmt), _context(fmt, lang, views, other)
-    layout = env.get_template(f"layout.{fmt}.j2")
+    return _context(fmt, lang, views, other)
+
+
+def _render(pages_of_lang: Callable[[str], list[Page]]) -> dict[str, str]:
     files = {}
-    for page in pages(views.plan, lang):
-        body = env.get_template(page.template).render(root=page.root, **context, **page.context)
-        text = layout.render(
-            context, body=Markup(body.strip("\n")), root=page.root, kind=page.kind, title=page.title, path=page.path
-        )
-        files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
+    for lang in _JOB_STATE["langs"]:
+        found = pages_of_lang(lang)
+        for fmt in FMTS:
+            env, context = _environment(fmt), _JOB_STATE["contexts"][(lang, fmt)]
+            layout = env.get_template(f"layout.{fmt}.j2")
+            for page in found:
+                body = env.get_template(page.template).render(root=page.root, **context, **page.context)
+                text = layout.render(
+                    context,
+                    body=Markup(body.strip("\n")),
+                    root=page.root,
+                    kind=page.kind,
+                    title=page.title,
+                    path=page.path,
+                )
+                files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
     return files
 
 
-def _diagram_sources(views: Views, langs: tuple[str, ...]) -> dict[str, str]:
-    """The park diagram per language; the system diagrams once, labelled in every language."""
-    words = {k: " / ".join(str(messages(lang)["diagram"][k]) for lang in langs) for k in messages(langs[0])["diagram"]}
-    sources = {f"svg/park-{lang}.svg": park_graph(views, messages(lang)) for lang in langs}
-    for system in views.systems:
-        sources[f"svg/{system_anchor(system)}.svg"] = system_graph(views, system, words)
-    return sources
+def _render_park() -> dict[str, str]:
+    """The park-wide pages and the park diagram of each language."""
+    views: Views = _JOB_STATE["views"]
+    files = _render(lambda lang: park_pages(messages(lang)))
+    for lang in _JOB_STATE["langs"]:
+        files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, messages(lang)))
+    return files
+
+
+def _render_tenants(start: int, stop: int) -> dict[str, str]:
+    """Tenant pages, dossiers and system diagrams of plan.tenants[start:stop]."""
+    views: Views = _JOB_STATE["views"]
+    langs: tuple[str, ...] = _JOB_STATE["langs"]
+    tenants = views.plan.tenants[start:stop]
+    files = _render(lambda lang: tenant_pages(tenants, messages(lang)))
+    words = _diagram_words(langs)
+    for tenant in tenants:
+        for system in tenant.systems:
+            files[f"svg/{system_anchor(system)}.svg"] = render_svg(system_graph(views, system, words))
+    return files
+
+
+def _diagram_words(langs: tuple[str, ...]) -> dict[str, str]:
+    """The words of a system diagram in every language, so one SVG serves them all."""
+    return {k: " / ".join(str(messages(lang)["diagram"][k]) for lang in langs) for k in messages(langs[0])["diagram"]}
 
 
 def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:
     entries = [(lang, messages(lang)) for lang in langs]
     out = {}
-    for fmt in ("md", "html"):
+    for fmt in FMTS:
         text = _environment(fmt).get_template(f"home.{fmt}.j2").render(plan=plan, entries=entries)
         out["index.html" if fmt == "html" else "README.md"] = _tidy(text, fmt)
     return out

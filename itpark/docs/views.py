@@ -53,6 +53,21 @@ class ControlRow:
     hosts: int
     manual: Mapping[str, str]
 
+    @property
+    def key(self) -> tuple[str, int, bool, int, int, str, int, int, int]:
+        """Everything that sets the row's text: enforcers and manual evidence follow from the control id."""
+        return (
+            self.control.id,
+            self.min_level,
+            self.confirmed,
+            self.flows,
+            self.rules,
+            self.status,
+            self.hosts_pass,
+            self.hosts_fail,
+            self.hosts,
+        )
+
 
 @dataclass(frozen=True)
 class MatrixCell:
@@ -75,6 +90,7 @@ class Views:
         self.catalog = {c.id: c for c in self.baseline.controls}
         self.systems = [s for t in plan.tenants for s in t.systems]
         self._compliance: dict[str, list[ControlRow]] = {}
+        self._matrices: dict[str, tuple[dict[tuple[str, str], MatrixCell], dict[tuple[str, str], MatrixCell]]] = {}
 
     # -- overview --------------------------------------------------------------------------------------------
     def systems_by_level(self) -> list[tuple[int, int]]:
@@ -153,6 +169,20 @@ class Views:
                 cell[1].update(flow.ports)
                 cell[2].add(owner)
         return _cells(zz), _cells(zs)
+
+    def system_matrices(
+        self, system: System
+    ) -> tuple[dict[tuple[str, str], MatrixCell], dict[tuple[str, str], MatrixCell]]:
+        """`matrices` of one system's flows, made once for every language and format."""
+        if system.key not in self._matrices:
+            self._matrices[system.key] = self.matrices(system.flows)
+        return self._matrices[system.key]
+
+    def park_matrices(self) -> tuple[dict[tuple[str, str], MatrixCell], dict[tuple[str, str], MatrixCell]]:
+        """`matrices` of every tenant flow of the park."""
+        if "" not in self._matrices:  # no system key is empty
+            self._matrices[""] = self.matrices(self.tenant_flows())
+        return self._matrices[""]
 
     def tenant_flows(self) -> list[Flow]:
         return [f for s in self.systems for f in s.flows]
