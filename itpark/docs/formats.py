@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from itpark.docs.views import ControlRow, Views, endpoint
+from itpark.docs.views import ControlRow, MatrixCell, Views, endpoint
 from itpark.plan.model import Flow, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
@@ -98,6 +98,10 @@ class Markdown:
         """Rows made by `row`, one a line."""
         return "\n".join(rows)
 
+    def lines_nl(self, rows: Iterable[str]) -> str:
+        """Rows made by `row`, each followed by a newline."""
+        return "".join([r + "\n" for r in rows])
+
     def end(self) -> str:
         return ""
 
@@ -159,6 +163,9 @@ class Html(Markdown):
     def lines(self, rows: Iterable[str]) -> Safe:
         return Safe("\n".join(rows))
 
+    def lines_nl(self, rows: Iterable[str]) -> Safe:
+        return Safe("".join([r + "\n" for r in rows]))
+
     def end(self) -> Safe:
         return Safe("</tbody></table>")
 
@@ -192,6 +199,93 @@ class Tables:
         if e.kind == "link":
             return str(self.m["link_kind"].get(e.name, e.name))
         return str(self.m["endpoint"].get(e.kind, text))
+
+    # Row blocks for a template line `{{ f.table(...) }}` / `{{ tables.x(...) }}{{ f.end() }}`: every row ends in
+    # a newline, so a table without rows reads exactly like an empty `{% for %}` loop would.
+    def zones(self, system: System) -> str:
+        f, words = self.f, self.m["zone"]
+        return f.lines_nl(
+            [
+                f.row(
+                    [
+                        f.b(z.zone),
+                        z.name,
+                        z.ipv4,
+                        z.ipv6,
+                        f"{z.gateway_v4} · {z.gateway_v6}",
+                        " – ".join(z.dhcp_v4),
+                        words.get(z.zone, z.zone),
+                    ]
+                )
+                for z in system.zones
+            ]
+        )
+
+    def dossier_zones(self, system: System) -> str:
+        f, words = self.f, self.m["zone"]
+        return f.lines_nl(
+            [
+                f.row(
+                    [
+                        f.b(z.zone),
+                        z.ipv4,
+                        z.ipv6,
+                        f"{z.gateway_v4} · {z.gateway_v6}",
+                        words.get(z.zone, z.zone),
+                    ]
+                )
+                for z in system.zones
+            ]
+        )
+
+    def hosts(self, system: System) -> str:
+        f = self.f
+        return f.lines_nl(
+            [
+                f.row(
+                    [
+                        f.code(h.name),
+                        h.role,
+                        h.zone,
+                        h.availability_zone,
+                        h.flavor,
+                        h.image,
+                        h.ipv4,
+                        h.ipv6,
+                        ", ".join(h.ports) or "—",
+                    ]
+                )
+                for h in system.hosts
+            ]
+        )
+
+    def dossier_hosts(self, system: System) -> str:
+        f = self.f
+        return f.lines_nl(
+            [
+                f.row(
+                    [
+                        f.code(h.fqdn),
+                        h.role,
+                        h.zone,
+                        h.availability_zone,
+                        h.flavor,
+                        h.image,
+                        h.volume_gb or "—",
+                        h.ipv4,
+                        h.ipv6,
+                    ]
+                )
+                for h in system.hosts
+            ]
+        )
+
+    def matrix(
+        self, cells: Mapping[tuple[str, str], MatrixCell], rows: Iterable[str], cols: Sequence[str], count: bool = False
+    ) -> str:
+        """A flow matrix: "→ ports" the row opens to the column, "← ports" the other way; (n) systems with it."""
+        f = self.f
+        return f.lines_nl([f.row([f.b(r), *[matrix_cell(cells.get((r, c)), count) for c in cols]]) for r in rows])
 
     def rules(self, group: SecurityGroup) -> str:
         """One row per (direction, flow): its ports and remote prefixes, and how many rules they make."""
@@ -307,3 +401,11 @@ def port_range(rule: Rule) -> str:
     if rule.port_min is None:
         return "*"
     return str(rule.port_min) if rule.port_min == rule.port_max else f"{rule.port_min}-{rule.port_max}"
+
+
+def matrix_cell(cell: MatrixCell | None, count: bool = False) -> str:
+    """ "→ ports" the row opens to the column, "← ports" the other way; (n) systems with the flow."""
+    if cell is None:
+        return ""
+    parts = [f"{arrow} {', '.join(ports)}" for arrow, ports in (("→", cell.out), ("←", cell.back)) if ports]
+    return " · ".join(parts) + (f" ({cell.systems})" if count else "")

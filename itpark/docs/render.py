@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from itpark.docs.diagrams import dot_env, park_graph, render_svg, system_graph
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Tables
-from itpark.docs.views import STATUSES, MatrixCell, Views, system_anchor
+from itpark.docs.views import STATUSES, Views, system_anchor
 from itpark.fileio import write_text_atomic
 from itpark.plan.model import Plan, Tenant
 
@@ -67,17 +67,7 @@ def _fmt(text: str, **values: Any) -> str:
     return str(text).format(**values)
 
 
-def _cell(cell: MatrixCell | None, count: bool = False) -> str:
-    """ "→ ports" the row opens to the column, "← ports" the other way; (n) systems with the flow."""
-    if cell is None:
-        return ""
-    parts = [f"{arrow} {', '.join(ports)}" for arrow, ports in (("→", cell.out), ("←", cell.back)) if ports]
-    return " · ".join(parts) + (f" ({cell.systems})" if count else "")
-
-
 FILTERS: dict[str, Callable[..., Any]] = {
-    "cell_for": lambda col, cells, row: _cell(cells.get((row, col))),
-    "cell_n_for": lambda col, cells, row: _cell(cells.get((row, col)), count=True),
     "link_kind": lambda kind, m: m["link_kind"].get(kind, kind),
     "service_title": lambda kind, views, lang: views.service_title(kind, lang),
     "status_name": lambda status, m: m["status"][status],
