@@ -24,11 +24,13 @@ ROLE_CONTROLS: dict[str, tuple[str, ...]] = {
     "firewall": ("HOST-09",),
     "auditd": ("LOG-01", "LOG-08"),
     "aide": ("HOST-10",),
+    "intrusion": ("HOST-10",),
 }
 ROLE_GATING: dict[str, tuple[str, ...]] = {
     "timesync": ("LOG-02",),
     "firewall": ("HOST-09",),
     "aide": ("HOST-10",),
+    "intrusion": ("HOST-10",),
 }
 # Values that tighten with the level (HOST-03 password policy, HOST-06 idle timeout).
 LEVEL_VALUES: dict[int, dict[str, Any]] = {

@@ -51,6 +51,11 @@ EXTRA_PACKAGES = (
     "sysstat",
     "netcat-openbsd",
     "orphan-sysvinit-scripts",
+    "rsyslog-gnutls",
+    "fail2ban",
+    "python3-systemd",
+    "chkrootkit",
+    "openscap-scanner",
 )
 DEPLOY_USER = "deploy"
 SECURITY_SOURCES = (

@@ -29,10 +29,6 @@ VM_PACKAGES = (
     "kmod",
     "procps",
     "auditd",
-    # Pre-installed only because aide-common's postinst runs ucf for ~200 config snippets, which takes
-    # 15 minutes under emulation; namespace hosts still install it from fresh, the roles configure it here.
-    "aide",
-    "aide-common",
 )
 NETWORK = "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n"
 
