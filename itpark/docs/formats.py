@@ -88,8 +88,12 @@ class Markdown:
         return self.row(head) + "\n|" + "---|" * len(head)
 
     def row(self, cells: Iterable[object]) -> str:
-        c = self.c
-        return "| " + " | ".join([c(x) for x in cells]) + " |"
+        texts = [x if x.__class__ is str else str(x) for x in cells]
+        raw = "".join(texts)
+        if "|" in raw or "\n" in raw:  # rare: escape only then
+            c = self.c
+            texts = [c(x) for x in texts]
+        return "| " + " | ".join(texts) + " |"
 
     def rows(self, rows: Iterable[Iterable[object]]) -> str:
         return "\n".join([self.row(r) for r in rows])
@@ -155,7 +159,16 @@ class Html(Markdown):
         return Safe(f"<table><thead><tr>{cells}</tr></thead><tbody>")
 
     def row(self, cells: Iterable[object]) -> Safe:
-        return Safe("<tr><td>" + "</td><td>".join([_e(x) for x in cells]) + "</td></tr>")
+        texts = []
+        for x in cells:  # _e inlined for the common cases: a row is made ~700,000 times for 1,000 tenants
+            cls = x.__class__
+            if cls is str:
+                texts.append(x if _SPECIAL.search(x) is None else x.translate(_ESCAPES))
+            elif cls is Safe or cls is Markup:
+                texts.append(x)
+            else:
+                texts.append(_e(x))
+        return Safe("<tr><td>" + "</td><td>".join(texts) + "</td></tr>")
 
     def rows(self, rows: Iterable[Iterable[object]]) -> Safe:
         return Safe("\n".join([self.row(r) for r in rows]))

@@ -16,15 +16,17 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.runtime import Context
 from markupsafe import Markup
 from ruamel.yaml import YAML
 
 from itpark.docs.diagrams import dot_env, park_graph, render_svg, system_graph
 from itpark.docs.enforcement import Enforcement
-from itpark.docs.formats import FORMATS, Tables
+from itpark.docs.formats import FORMATS, Html, Markdown, Tables
 from itpark.docs.views import STATUSES, Views, system_anchor
 from itpark.fileio import write_text_atomic
 from itpark.plan.model import Plan, Tenant
@@ -75,6 +77,25 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+_HELPERS = (Markdown, Html, Tables, Views)  # classes whose methods the templates call; none takes a Jinja context
+
+
+class _Context(Context):
+    """A page calls `f.row`, `tables.rules`, `v.compliance` tens of thousands of times; Jinja's own `call`
+    checks every callable for pass_context and the like, which these helpers never use, so they skip it."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if __obj.__class__ is not MethodType or __obj.__self__.__class__ not in _HELPERS:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)  # what Jinja hands a pass_context callable: not for these
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as Jinja does: an undefined value rather than a silently ended loop
+            return __self.environment.undefined("value was undefined because a callable raised a StopIteration")
+
+
 @cache
 def _environment(fmt: str) -> Environment:
     """One environment per format, built once: compiling the templates is the costly part."""
@@ -86,6 +107,7 @@ def _environment(fmt: str) -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
+    env.context_class = _Context
     env.filters.update(FILTERS)
     env.globals.update(
         f=FORMATS[fmt](),
