@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ NAV_KEYS = {
 }
 MANAGED_SUFFIXES = (".md", ".html", ".svg")
 FMTS = ("md", "html")
-PAGE_JOBS = 2  # worker processes: pages and diagrams
+PAGE_JOBS = max(2, len(os.sched_getaffinity(0)))  # worker processes: pages and diagrams
 SLICES_PER_JOB = 8  # tenant slices per worker: small enough that the workers finish together
 
 
@@ -149,11 +150,6 @@ def tenant_pages(tenants: Iterable[Tenant], m: Mapping[str, Any]) -> list[Page]:
     return found
 
 
-def pages(plan: Plan, lang: str) -> list[Page]:
-    m = messages(lang)
-    return park_pages(m) + tenant_pages(plan.tenants, m)
-
-
 def render_docs(
     plan: Plan, enforcement: Enforcement, evidence: Mapping[str, Mapping[str, Any]], langs: Iterable[str] = LANGS
 ) -> dict[str, str]:
@@ -174,9 +170,10 @@ def render_docs(
     _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
     _JOB_STATE["contexts"] = {(lang, fmt): _page_context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
     slices = _slices(len(plan.tenants), PAGE_JOBS * SLICES_PER_JOB)
+    workers = min(PAGE_JOBS, len(slices) + 1)
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
     try:
-        with ProcessPoolExecutor(max_workers=PAGE_JOBS, mp_context=multiprocessing.get_context("fork")) as procs:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as procs:
             tasks = [procs.submit(_render_park)] + [procs.submit(_render_tenants, a, b) for a, b in slices]
             for task in tasks:
                 files.update(task.result())
