@@ -175,8 +175,12 @@ def render_docs(
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as procs:
             tasks = [procs.submit(_render_park)] + [procs.submit(_render_tenants, a, b) for a, b in slices]
-            for task in tasks:
-                files.update(task.result())
+            try:
+                for task in tasks:
+                    files.update(task.result())
+            except BaseException:
+                procs.shutdown(cancel_futures=True)  # e.g. no `dot`: say so now, not after every other slice
+                raise
     finally:
         _JOB_STATE.clear()
         gc.unfreeze()

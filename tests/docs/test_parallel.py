@@ -8,6 +8,7 @@ import pytest
 from docs_parks import REPO
 from jinja2 import UndefinedError, pass_context
 
+from itpark.cli import main
 from itpark.docs import render, render_docs
 from itpark.docs.enforcement import build_enforcement
 from itpark.docs.evidence import load_evidence
@@ -61,3 +62,12 @@ def test_call_shortcut_keeps_jinja_semantics(plans) -> None:
     views = Views(dataclasses.replace(plan, address_space=()), build_enforcement(), {})
     with pytest.raises(UndefinedError, match="StopIteration"):  # a helper's StopIteration: undefined, as in Jinja
         html.from_string("{{ v.space(site) }}").render(v=views, site=plan.sites[0])
+
+
+def test_missing_dot_in_a_worker_exits_2(tmp_path, monkeypatch, capsys) -> None:
+    """The workers run `dot`: its absence still reaches the user as a message and exit 2, and nothing is written."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = tmp_path / "docs"
+    assert main(["docs", str(REPO / "stacks/danang-itpark"), "--out", str(out)]) == 2
+    assert "Graphviz `dot` is needed" in capsys.readouterr().err
+    assert not out.exists()
