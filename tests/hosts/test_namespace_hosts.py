@@ -247,3 +247,63 @@ def test_machine_kernel_untouched(runs: dict[str, Any]) -> None:
 
 
 _ROOT_LOG_MARTIANS = Path("/proc/sys/net/ipv4/conf/all/log_martians").read_text().strip()
+
+
+UDP_RECEIVE = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((sys.argv[1], int(sys.argv[2])))
+sock.settimeout(float(sys.argv[3]))
+print("ready", flush=True)
+try:
+    data, peer = sock.recvfrom(512)
+    if len(sys.argv) > 4:  # answer, as a server would
+        sock.sendto(data, peer)
+    print("got", flush=True)
+except socket.timeout:
+    print("nothing", flush=True)
+"""
+UDP_SEND = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((sys.argv[1], int(sys.argv[2])))
+sock.settimeout(3)
+sock.sendto(b"probe", (sys.argv[3], int(sys.argv[4])))
+if len(sys.argv) > 5:
+    try:
+        sock.recvfrom(512); print("reply")
+    except socket.timeout:
+        print("no reply")
+"""
+
+
+def test_udp_replies_work_but_open_no_ports(runs: dict[str, Any], lab: Lab, plan: Any) -> None:
+    """UDP is left to connection tracking: the answer to a host's own query gets in, while a datagram from the
+    same peer and service port to any other port (what a stateless reply rule would let in) is dropped."""
+    import subprocess
+
+    name = L2[1]
+    host = next(h for h in plan.all_hosts() if h.name == name)
+    group = next(g for g in plan.all_security_groups() if g.name == host.security_group)
+    rule = next(r for r in group.rules if r.direction == "egress" and r.protocol == "udp" and r.ethertype == "IPv4")
+    peer = str(ipaddress.ip_network(rule.remote_ip_prefix)[-2])  # not a gateway the lab may have made
+    port = rule.port_min
+    # The peer (e.g. the park's DNS server) played by the lab's router namespace, which this test run created.
+    subprocess.run(["ip", "-n", lab.router, "addr", "add", f"{peer}/32", "dev", "lo"], check=True)
+
+    def in_router(*args: str) -> subprocess.Popen[str]:
+        command = ["ip", "netns", "exec", lab.router, "python3", "-c", *args]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+    server = in_router(UDP_RECEIVE, peer, str(port), "10", "answer")
+    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+    query = lab.hosts[name].exec("python3", "-c", UDP_SEND, host.ipv4, "40123", peer, str(port), "wait")
+    assert query.stdout.strip() == "reply" and server.wait(10) == 0
+    receiver = lab.hosts[name].spawn("python3", "-c", UDP_RECEIVE, host.ipv4, "40999", "3")
+    try:
+        assert receiver.stdout is not None and receiver.stdout.readline().strip() == "ready"
+        sender = in_router(UDP_SEND, peer, str(port), host.ipv4, "40999")
+        assert sender.wait(10) == 0
+        assert receiver.stdout.readline().strip() == "nothing"
+    finally:
+        lab.hosts[name].stop(receiver)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import STACK, Harden
-from ruamel.yaml import YAML
-from testhosts.vm import VMHost, ensure_vm_image
+from testhosts.vm import VMHost, ensure_vm_image, vm_override
 
 pytestmark = pytest.mark.slow
 
@@ -32,43 +31,7 @@ def vm(base: Any) -> Iterator[VMHost]:
 @pytest.fixture(scope="module")
 def harden(vm: VMHost, plan: Any, tmp_path_factory: pytest.TempPathFactory) -> Harden:
     work = tmp_path_factory.mktemp("vm")
-    groups = {g.name: g for g in plan.all_security_groups()}
-    host = next(h for h in plan.all_hosts() if h.name == HOST)
-    from itpark.inventory.build import _rule
-
-    # QEMU's user network delivers SSH from 10.0.2.2: the one rule added to the plan's, for the test only.
-    rules = [_rule(r) for r in groups[host.security_group].rules if r.direction == "ingress"]
-    rules.append(
-        {
-            "family": "ip",
-            "protocol": "tcp",
-            "source": "10.0.2.2/32",
-            "port_min": 22,
-            "port_max": 22,
-            "flow": "test-management",
-        }
-    )
-    override = work / "vm.yml"
-    with open(override, "w") as handle:
-        YAML().dump(
-            {
-                "all": {
-                    "hosts": {
-                        HOST: {
-                            "ansible_host": vm.ssh_host,
-                            "ansible_port": vm.ssh_port,
-                            "ansible_user": vm.user,
-                            "ansible_ssh_private_key_file": str(vm.key),
-                            "ansible_ssh_common_args": "",
-                            "firewall_ingress_rules": rules,
-                            "itpark_shared_services": False,  # no service host in this test
-                        }
-                    }
-                }
-            },
-            handle,
-        )
-    return Harden(STACK, override, work)
+    return Harden(STACK, vm_override(plan, {HOST: vm}, work / "vm.yml"), work)
 
 
 @pytest.fixture(scope="module")
