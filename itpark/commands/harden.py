@@ -81,10 +81,11 @@ def run(args: argparse.Namespace) -> int:
         tags=args.tags,
     )
     tagged = {t.strip() for t in args.tags.split(",")} if args.tags else None
-    print(
-        "\nsummary:" + (" (--tags: only the tagged controls, evidence files left as they were)" if tagged else ""),
-        file=sys.stderr,
-    )
+    interrupted = result.status == "interrupted"
+    note = " (--tags: only the tagged controls, evidence files left as they were)" if tagged else ""
+    if interrupted:
+        note = " (interrupted: tasks run so far; no evidence written)"
+    print("\nsummary:" + note, file=sys.stderr)
     bad = False
     for host in sorted(result.hosts):
         res = result.hosts[host]
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if res.unreachable:
             line += " UNREACHABLE"
         bad |= bool(res.failed or res.unreachable)
-        if res.evidence is not None and host in levels:
+        if res.evidence is not None and host in levels and not interrupted:
             level = levels[host]
             # what the hardening roles must prove, plus every applicable control another role (the shared
             # services' client checks) did check on this host
@@ -112,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
         for error in res.errors[:5]:
             print(f"      {error}", file=sys.stderr)
+    if interrupted:
+        return 130
     if not result.hosts:
         print("  no host matched", file=sys.stderr)
         return 1

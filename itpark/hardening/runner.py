@@ -68,6 +68,7 @@ class Progress:
             return True
         if kind == "runner_on_failed" and data.get("ignore_errors"):
             status = "ok"
+        self._count(result, status)
         if status in ("failed", "unreachable"):
             reason = res.get("msg") or res.get("stderr") or ""
             result.errors.append(f"{role}: {task}: {str(reason).strip()[:300]}")
@@ -76,7 +77,24 @@ class Progress:
             print(f"  {status:<11} {host:<40} {role:<11} {task}", file=self.out, flush=True)
         return True
 
+    @staticmethod
+    def _count(result: HostResult, status: str) -> None:
+        """Running totals as Ansible counts them (changed tasks are also ok), so an interrupted run still has
+        its counts; the play recap replaces them when the run ends normally."""
+        if status in ("ok", "changed"):
+            result.ok += 1
+        if status == "changed":
+            result.changed += 1
+        elif status == "failed":
+            result.failed += 1
+        elif status == "skipped":
+            result.skipped += 1
+
     def stats(self, stats: dict[str, Any]) -> None:
+        if not stats:  # no play recap (the run was cancelled): keep the running totals
+            return
+        for host in self.hosts.values():
+            host.ok = host.changed = host.failed = host.skipped = 0
         for key, attr in (("ok", "ok"), ("changed", "changed"), ("failures", "failed"), ("skipped", "skipped")):
             for host, count in (stats.get(key) or {}).items():
                 setattr(self.hosts.setdefault(host, HostResult()), attr, int(count))
@@ -127,6 +145,9 @@ def run_site(
             kwargs["limit"] = limit
         if cmdline:
             kwargs["cmdline"] = cmdline
-        result = (runner or ansible_runner.run)(**kwargs)
+        try:
+            result = (runner or ansible_runner.run)(**kwargs)
+        except KeyboardInterrupt:  # Ctrl-C: report what ran so far; the caller exits 130
+            return RunResult(rc=130, status="interrupted", hosts=progress.hosts)
         progress.stats(result.stats or {})
         return RunResult(rc=int(result.rc), status=str(result.status), hosts=progress.hosts)
