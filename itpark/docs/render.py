@@ -107,6 +107,7 @@ def _environment(fmt: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # templates are package data: no stat of the file at every page
     )
     env.context_class = _Context
     env.filters.update(FILTERS)
@@ -167,6 +168,10 @@ def render_docs(
     for system in views.systems:  # computed once here, inherited by every worker
         views.compliance(system)
     dot_env()  # its temporary folder belongs to this process, not to a worker
+    for fmt in FMTS:  # templates compiled once here, not once in every worker
+        env = _environment(fmt)
+        for name in [*(f"{page}.j2" for page in (*PAGES, "tenant", "dossier")), f"layout.{fmt}.j2"]:
+            env.get_template(name)
     _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
     _JOB_STATE["contexts"] = {(lang, fmt): _page_context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
     slices = _slices(len(plan.tenants), PAGE_JOBS * SLICES_PER_JOB)
