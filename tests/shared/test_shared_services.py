@@ -1,4 +1,5 @@
-"""Issue 7 end to end: danang-itpark's shared services on namespace hosts, used by two tenant hosts.
+"""Issue 7 end to end: danang-itpark's shared services on namespace hosts, used by two tenant hosts, all of them
+hardened by the same site.yml run (services first, then the hardening roles), as `itpark harden` does.
 
 Everything is observed on the live hosts: names resolve through the park DNS with validated (AD) answers over
 IPv4 and IPv6, tenant clocks select the park NTP, a logger line reaches the tenant's directory on the collector
@@ -93,6 +94,15 @@ def test_evidence_records_observed_behaviour_as_pass(park: Park, runs: dict[str,
         evidence = build_evidence(name, park.plan.park.name, level, checks, controls)
         write_evidence(park.work / "evidence", evidence)
         assert failed_controls(evidence) == [], json.dumps(evidence, indent=1)
+    # The same hosts are hardened by site.yml: every control the hardening roles enforce at each level passes.
+    from itpark.hardening.levels import applicable_controls
+
+    for name in HOSTS:
+        level = park.hosts[name].level
+        controls = set(applicable_controls(park.plan.baseline.id, level))
+        evidence = build_evidence(name, park.plan.park.name, level, runs["second"].hosts[name].evidence, controls)
+        assert sorted(evidence["controls"]) == sorted(controls)
+        assert failed_controls(evidence) == [], (name, json.dumps(evidence, indent=1))
     tenant = json.loads((park.work / "evidence" / park.plan.park.name / f"{TENANT_L3}.json").read_text())
     names = [c["name"] for c in tenant["controls"]["LOG-04"]["checks"]]
     assert "probe log line arrives in the tenant directory on the collector" in names
