@@ -7,7 +7,7 @@ and a macro call costs ten times a method call. HTML escapes every plain string 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -194,7 +194,7 @@ class Tables:
         self._enforcers: dict[str, list[object]] = {}
         self._status: dict[tuple[str, int, int, int], object] = {}
         self._ep: dict[str, str] = {}
-        self._rows: dict[tuple[object, ...], str] = {}  # ControlRow.key -> compliance matrix row
+        self._compliance_rows: dict[tuple[object, ...], str] = {}  # ControlRow.key -> its row
         self._dossier_rows: dict[tuple[object, ...], str] = {}
 
     def ep(self, text: str) -> str:
@@ -215,90 +215,72 @@ class Tables:
 
     # Row blocks for a template line `{{ f.table(...) }}` / `{{ tables.x(...) }}{{ f.end() }}`: every row ends in
     # a newline, so a table without rows reads exactly like an empty `{% for %}` loop would.
+    def _block(self, items: Iterable[Any], cells: Callable[[Any], list[object]]) -> str:
+        row = self.f.row
+        return self.f.lines_nl([row(cells(x)) for x in items])
+
     def zones(self, system: System) -> str:
         f, words = self.f, self.m["zone"]
-        return f.lines_nl(
-            [
-                f.row(
-                    [
-                        f.b(z.zone),
-                        z.name,
-                        z.ipv4,
-                        z.ipv6,
-                        f"{z.gateway_v4} · {z.gateway_v6}",
-                        " – ".join(z.dhcp_v4),
-                        words.get(z.zone, z.zone),
-                    ]
-                )
-                for z in system.zones
-            ]
+        return self._block(
+            system.zones,
+            lambda z: [
+                f.b(z.zone),
+                z.name,
+                z.ipv4,
+                z.ipv6,
+                f"{z.gateway_v4} · {z.gateway_v6}",
+                " – ".join(z.dhcp_v4),
+                words.get(z.zone, z.zone),
+            ],
         )
 
     def dossier_zones(self, system: System) -> str:
         f, words = self.f, self.m["zone"]
-        return f.lines_nl(
-            [
-                f.row(
-                    [
-                        f.b(z.zone),
-                        z.ipv4,
-                        z.ipv6,
-                        f"{z.gateway_v4} · {z.gateway_v6}",
-                        words.get(z.zone, z.zone),
-                    ]
-                )
-                for z in system.zones
-            ]
+        return self._block(
+            system.zones,
+            lambda z: [f.b(z.zone), z.ipv4, z.ipv6, f"{z.gateway_v4} · {z.gateway_v6}", words.get(z.zone, z.zone)],
         )
 
     def hosts(self, system: System) -> str:
         f = self.f
-        return f.lines_nl(
-            [
-                f.row(
-                    [
-                        f.code(h.name),
-                        h.role,
-                        h.zone,
-                        h.availability_zone,
-                        h.flavor,
-                        h.image,
-                        h.ipv4,
-                        h.ipv6,
-                        ", ".join(h.ports) or "—",
-                    ]
-                )
-                for h in system.hosts
-            ]
+        return self._block(
+            system.hosts,
+            lambda h: [
+                f.code(h.name),
+                h.role,
+                h.zone,
+                h.availability_zone,
+                h.flavor,
+                h.image,
+                h.ipv4,
+                h.ipv6,
+                ", ".join(h.ports) or "—",
+            ],
         )
 
     def dossier_hosts(self, system: System) -> str:
         f = self.f
-        return f.lines_nl(
-            [
-                f.row(
-                    [
-                        f.code(h.fqdn),
-                        h.role,
-                        h.zone,
-                        h.availability_zone,
-                        h.flavor,
-                        h.image,
-                        h.volume_gb or "—",
-                        h.ipv4,
-                        h.ipv6,
-                    ]
-                )
-                for h in system.hosts
-            ]
+        return self._block(
+            system.hosts,
+            lambda h: [
+                f.code(h.fqdn),
+                h.role,
+                h.zone,
+                h.availability_zone,
+                h.flavor,
+                h.image,
+                h.volume_gb or "—",
+                h.ipv4,
+                h.ipv6,
+            ],
         )
 
     def matrix(
         self, cells: Mapping[tuple[str, str], MatrixCell], rows: Iterable[str], cols: Sequence[str], count: bool = False
     ) -> str:
         """A flow matrix: "→ ports" the row opens to the column, "← ports" the other way; (n) systems with it."""
-        f = self.f
-        return f.lines_nl([f.row([f.b(r), *[matrix_cell(cells.get((r, c)), count) for c in cols]]) for r in rows])
+        b = self.f.b
+        return self._block(rows, lambda r: [b(r), *[matrix_cell(cells.get((r, c)), count) for c in cols]])
 
     def rules(self, group: SecurityGroup) -> str:
         """One row per (direction, flow): its ports and remote prefixes, and how many rules they make."""
@@ -331,14 +313,26 @@ class Tables:
         return f.rows([ep(x.source), ep(x.destination), ", ".join(x.ports), ", ".join(x.controls)] for x in flows)
 
     def compliance(self, system: System) -> str:
+        return self._control_rows(system, self._compliance_rows, self._compliance_row)
+
+    def dossier_controls(self, system: System) -> str:
+        return self._control_rows(system, self._dossier_rows, self._dossier_row)
+
+    def _control_rows(
+        self, system: System, cache: dict[tuple[object, ...], str], make: Callable[[ControlRow], str]
+    ) -> str:
         """Rows repeat from system to system (same control, same counts): each distinct one is formatted once."""
-        cache, row = self._rows, self._compliance_row
-        return self.f.lines([cache[r.key] if r.key in cache else row(r) for r in self.views.compliance(system)])
+        rows = []
+        for r in self.views.compliance(system):
+            if r.key not in cache:
+                cache[r.key] = make(r)
+            rows.append(cache[r.key])
+        return self.f.lines(rows)
 
     def _compliance_row(self, r: ControlRow) -> str:
         f, m = self.f, self.m
         unconfirmed = f.badge("unconfirmed", m["common"]["unconfirmed"])
-        text = f.row(
+        return f.row(
             [
                 f.code(r.control.id),
                 r.control.title_vi if self.lang == "vi" else r.control.title,
@@ -349,16 +343,10 @@ class Tables:
                 m["common"]["yes"] if r.confirmed else unconfirmed,
             ]
         )
-        self._rows[r.key] = text
-        return text
-
-    def dossier_controls(self, system: System) -> str:
-        cache, row = self._dossier_rows, self._dossier_row
-        return self.f.lines([cache[r.key] if r.key in cache else row(r) for r in self.views.compliance(system)])
 
     def _dossier_row(self, r: ControlRow) -> str:
         f = self.f
-        text = f.row(
+        return f.row(
             [
                 f.code(r.control.id + ("" if r.confirmed else " *")),
                 r.control.title_vi if self.lang == "vi" else r.control.title,
@@ -367,8 +355,6 @@ class Tables:
                 self.status(r),
             ]
         )
-        self._dossier_rows[r.key] = text
-        return text
 
     def enforced(self, r: ControlRow) -> str:
         f, m = self.f, self.m

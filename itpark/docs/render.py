@@ -122,8 +122,9 @@ def _environment(fmt: str) -> Environment:
     return env
 
 
-def _context(fmt: str, lang: str, views: Views, other: str | None) -> dict[str, Any]:
-    """What a page needs of one language: the messages, the long tables, endpoint names."""
+def _context(fmt: str, lang: str, views: Views, langs: tuple[str, ...]) -> dict[str, Any]:
+    """What a page needs of one language: the messages, the long tables, endpoint names, the other language."""
+    other = next((x for x in langs if x != lang), None)
     m = messages(lang)
     tables = Tables(FORMATS[fmt](), m, lang, views)
     return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
@@ -173,7 +174,7 @@ def render_docs(
         for name in [*(f"{page}.j2" for page in (*PAGES, "tenant", "dossier")), f"layout.{fmt}.j2"]:
             env.get_template(name)
     _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
-    _JOB_STATE["contexts"] = {(lang, fmt): _page_context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
+    _JOB_STATE["contexts"] = {(lang, fmt): _context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
     slices = _slices(len(plan.tenants), PAGE_JOBS * SLICES_PER_JOB)
     workers = min(PAGE_JOBS, len(slices) + 1)
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
@@ -202,11 +203,6 @@ def _slices(count: int, parts: int) -> list[tuple[int, int]]:
     size, extra = divmod(count, parts)
     bounds = [i * size + min(i, extra) for i in range(parts + 1)]
     return [(a, b) for a, b in pairwise(bounds) if b > a]
-
-
-def _page_context(fmt: str, lang: str, views: Views, langs: tuple[str, ...]) -> dict[str, Any]:
-    other = next((x for x in langs if x != lang), None)
-    return _context(fmt, lang, views, other)
 
 
 def _render(pages_of_lang: Callable[[str], list[Page]]) -> dict[str, str]:
