@@ -9,6 +9,7 @@ ProxyJump) and `itpark_shared_kernel: true`, so roles leave the machine's kernel
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,20 +42,29 @@ def plan_lab(plan: Any, names: list[str], base: Base) -> Lab:
     return lab
 
 
-def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None) -> Path:
-    hosts = {
+def write_override(hosts: Mapping[str, Any], path: Path, extra: Mapping[str, Mapping[str, Any]]) -> Path:
+    """The extra inventory `itpark harden --inventory` takes: how to reach each test host (its SSH port and key,
+    no ProxyJump, no shared-service hosts beside it) plus that host's `extra` variables.
+
+    `hosts` maps plan host names to test hosts (namespace hosts or VMs: both have ssh_host, ssh_port, user, key)."""
+    entries = {
         name: {
             "ansible_host": h.ssh_host,
             "ansible_port": h.ssh_port,
             "ansible_user": h.user,
             "ansible_ssh_private_key_file": str(h.key),
             "ansible_ssh_common_args": "",
-            "itpark_shared_kernel": True,
             "itpark_shared_services": False,  # these labs have no shared-service hosts
-            **(extra or {}),
+            **extra.get(name, {}),
         }
-        for name, h in lab.hosts.items()
+        for name, h in hosts.items()
     }
     with open(path, "w") as handle:
-        YAML().dump({"all": {"hosts": hosts}}, handle)
+        YAML().dump({"all": {"hosts": entries}}, handle)
     return path
+
+
+def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None) -> Path:
+    """The override for a lab's namespace hosts: they share the machine's kernel (`itpark_shared_kernel`)."""
+    shared = {"itpark_shared_kernel": True, **(extra or {})}
+    return write_override(lab.hosts, path, {name: shared for name in lab.hosts})

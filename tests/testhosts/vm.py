@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from .base import Base, chroot, chroot_mounts, locked, log, run
 from .nshost import SSH_OPTS, WORK_ROOT, _mkdir
+from .plan_lab import write_override
 
 VM_PACKAGES = (
     "linux-image-amd64",
@@ -195,34 +194,27 @@ QEMU_GATEWAY = "10.0.2.2"
 
 
 def vm_override(plan: Any, vms: dict[str, VMHost], path: Path) -> Path:
-    """Inventory override for plan hosts played by VMs: how to reach each, and its plan firewall rules plus
-    the one extra rule letting SSH in from QEMU's gateway (the test's stand-in for the bastion path)."""
+    """Inventory override for plan hosts played by VMs: each host's plan firewall rules plus the one extra rule
+    letting SSH in from QEMU's gateway (the test's stand-in for the bastion path)."""
     from itpark.inventory.build import _rule
 
     groups = {g.name: g for g in plan.all_security_groups()}
     hosts = {h.name: h for h in plan.all_hosts()}
-    entries = {}
-    for name, vm in vms.items():
-        rules = [_rule(r) for r in groups[hosts[name].security_group].rules if r.direction == "ingress"]
-        rules.append(
-            {
-                "family": "ip",
-                "protocol": "tcp",
-                "source": f"{QEMU_GATEWAY}/32",
-                "port_min": 22,
-                "port_max": 22,
-                "flow": "test-management",
-            }
-        )
-        entries[name] = {
-            "ansible_host": vm.ssh_host,
-            "ansible_port": vm.ssh_port,
-            "ansible_user": vm.user,
-            "ansible_ssh_private_key_file": str(vm.key),
-            "ansible_ssh_common_args": "",
-            "firewall_ingress_rules": rules,
-            "itpark_shared_services": False,  # no service host beside these VMs
+    ssh_in = {
+        "family": "ip",
+        "protocol": "tcp",
+        "source": f"{QEMU_GATEWAY}/32",
+        "port_min": 22,
+        "port_max": 22,
+        "flow": "test-management",
+    }
+    rules = {
+        name: {
+            "firewall_ingress_rules": [
+                *(_rule(r) for r in groups[hosts[name].security_group].rules if r.direction == "ingress"),
+                ssh_in,
+            ]
         }
-    with open(path, "w") as handle:
-        YAML().dump({"all": {"hosts": entries}}, handle)
-    return path
+        for name in vms
+    }
+    return write_override(vms, path, rules)
