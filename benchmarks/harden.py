@@ -109,10 +109,12 @@ def bench_namespace(args: argparse.Namespace, plan: Any, picks: dict[int, str], 
 
 
 @contextmanager
-def booted(picks: dict[int, str]) -> Iterator[dict[str, VMHost]]:
+def booted(plan: Any, picks: dict[int, str]) -> Iterator[dict[str, VMHost]]:
+    """One VM per picked host, with the plan's system volume attached as a blank disk when it has one."""
     base = ensure_base()
     image = ensure_vm_image(base)
-    vms = {name: VMHost(image, base.key) for name in picks.values()}
+    sizes = {h.name: h.system_volume_gb for h in plan.all_hosts()}
+    vms = {name: VMHost(image, base.key, disks_gb=(sizes[name],) if sizes[name] else ()) for name in picks.values()}
     try:
         for vm in vms.values():
             vm.start()
@@ -125,7 +127,7 @@ def booted(picks: dict[int, str]) -> Iterator[dict[str, VMHost]]:
 def bench_vm(args: argparse.Namespace, plan: Any, picks: dict[int, str], content: str) -> list[Row]:
     rows = [Row(level, name) for level, name in picks.items()]
     work = Path(tempfile.mkdtemp(prefix="itpark-bench-vm-"))
-    with booted(picks) as vms:
+    with booted(plan, picks) as vms:
         override = vm_override(plan, vms, work / "vms.yml")
 
         def runner(vm: VMHost) -> Callable[..., tuple[int, str]]:

@@ -60,6 +60,7 @@ def tenant_yaml(index: int) -> str:
         f"name: Synthetic tenant {index}",
         "kind: " + ("agency" if index % 3 == 0 else "enterprise"),
         f"owner: Owner {index}",
+        "quotas: {instances: 20, volumes: 40, volume_gb: 4000}",  # room for data and level 3+ system volumes
         "systems:",
         "  - id: main",
         f"    title: Main system {index}",

@@ -37,8 +37,11 @@ def test_every_host_with_addresses_groups_and_level() -> None:
     for host in hosts:
         hv = inv["hosts"][host.name]
         assert (hv["itpark_ipv4"], hv["itpark_ipv6"], hv["ansible_host"]) == (host.ipv4, host.ipv6, host.ipv4)
-        for group in (group_name("level", str(host.level)), group_name("zone", host.zone),
-                      group_name("site", host.site)):
+        for group in (
+            group_name("level", str(host.level)),
+            group_name("zone", host.zone),
+            group_name("site", host.site),
+        ):
             assert host.name in inv["children"][group]["hosts"]
         if host.tenant:
             assert host.name in inv["children"][group_name("tenant", host.tenant)]["hosts"]
@@ -89,11 +92,38 @@ def test_levels_turn_roles_on_as_data() -> None:
     assert set(applicable_controls("tcvn-11930-2017", 2)) < set(applicable_controls("tcvn-11930-2017", 4))
 
 
+def test_hosts_from_level_3_get_the_plans_storage_layout() -> None:
+    inv = build_inventory(plan())["hosts.yml"]["all"]["hosts"]
+    levels = set()
+    for host in plan().all_hosts():
+        hv = inv[host.name]
+        if host.level < 3:
+            assert "storage_mounts" not in hv and "storage_volume_gb" not in hv, host.name
+            continue
+        levels.add((host.level, host.service is not None))
+        assert hv["storage_volume_gb"] == host.system_volume_gb == sum(m["size_gb"] for m in hv["storage_mounts"]) + 1
+        assert [(m["path"], m["lv"]) for m in hv["storage_mounts"]] == [
+            ("/home", "home"),
+            ("/tmp", "tmp"),
+            ("/var/tmp", "var_tmp"),
+            ("/var/log", "var_log"),
+            ("/var/log/audit", "var_log_audit"),
+        ]
+        assert all("nodev" in m["options"] and "nosuid" in m["options"] for m in hv["storage_mounts"])
+    assert {(3, False), (4, False), (4, True)} <= levels  # tenant hosts and shared hosts serving level 4
+    v2, v3 = (level_vars(plan().baseline.id, n) for n in (2, 3))
+    assert (v2["storage_enabled"], v3["storage_enabled"]) == (False, True)  # LOG-08 from level 3
+
+
 def test_evidence_groups_checks_and_fails_missing_controls(tmp_path: Path) -> None:
     checks = [
         {"control": "HOST-05", "name": "sshd permitrootlogin", "expected": "no", "observed": "yes"},
-        {"control": "HOST-05", "name": "mode of /etc/shadow", "expected": "root:shadow 0640",
-         "observed": "root:shadow 0640"},
+        {
+            "control": "HOST-05",
+            "name": "mode of /etc/shadow",
+            "expected": "root:shadow 0640",
+            "observed": "root:shadow 0640",
+        },
         {"control": "HOST-01", "name": "sysctl x", "expected": "1", "observed": "1"},
         {"control": "HOST-10", "name": "aide database", "expected": "present", "observed": "present"},
     ]
@@ -121,13 +151,29 @@ def test_progress_collects_results_and_evidence() -> None:
             pass
 
     progress = Progress(Out())  # type: ignore[arg-type]
-    progress({"event": "runner_on_ok", "event_data": {"host": "a", "role": "ssh", "task": "SSH | x",
-                                                      "res": {"changed": True}}})
-    progress({"event": "runner_on_unreachable", "event_data": {"host": "b", "task": "Gathering Facts",
-                                                               "res": {"msg": "no route"}}})
-    progress({"event": "runner_on_ok", "event_data": {"host": "a", "role": "evidence", "task": EVIDENCE_TASK,
-                                                      "res": {"msg": {"itpark_evidence": [{"control": "X"}],
-                                                                      "itpark_level": "2"}}}})
+    progress(
+        {
+            "event": "runner_on_ok",
+            "event_data": {"host": "a", "role": "ssh", "task": "SSH | x", "res": {"changed": True}},
+        }
+    )
+    progress(
+        {
+            "event": "runner_on_unreachable",
+            "event_data": {"host": "b", "task": "Gathering Facts", "res": {"msg": "no route"}},
+        }
+    )
+    progress(
+        {
+            "event": "runner_on_ok",
+            "event_data": {
+                "host": "a",
+                "role": "evidence",
+                "task": EVIDENCE_TASK,
+                "res": {"msg": {"itpark_evidence": [{"control": "X"}], "itpark_level": "2"}},
+            },
+        }
+    )
     progress.stats({"ok": {"a": 5}, "changed": {"a": 1}, "failures": {}, "dark": {"b": 1}})
     assert progress.hosts["a"].evidence == [{"control": "X"}] and progress.hosts["a"].level == 2
     assert progress.hosts["a"].changed == 1 and progress.hosts["b"].unreachable

@@ -13,6 +13,7 @@ from itpark.catalog import resolve_baseline
 
 # Role -> controls it enforces (the tags on its tasks). A role runs when one of its `gating` controls applies.
 ROLE_CONTROLS: dict[str, tuple[str, ...]] = {
+    "storage": ("HOST-01", "LOG-08"),
     "ssh": ("HOST-01", "HOST-05", "HOST-06", "DATA-03"),
     "accounts": ("HOST-03", "HOST-05", "LOG-01"),
     "sysctl": ("HOST-01",),
@@ -27,6 +28,7 @@ ROLE_CONTROLS: dict[str, tuple[str, ...]] = {
     "intrusion": ("HOST-10",),
 }
 ROLE_GATING: dict[str, tuple[str, ...]] = {
+    "storage": ("LOG-08",),  # the plan gives hosts mounts where LOG-08 applies (itpark.plan.build)
     "timesync": ("LOG-02",),
     "firewall": ("HOST-09",),
     "aide": ("HOST-10",),

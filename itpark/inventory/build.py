@@ -77,6 +77,11 @@ def _host_vars(plan: Plan, host: Host, groups: dict[str, Any]) -> dict[str, Any]
         data["ansible_ssh_common_args"] = f"-o ProxyJump={DEPLOY_USER}@{bastion.hosts[0].ipv4}"
     if host.service == "bastion":
         data["ssh_allow_tcp_forwarding"] = True
+    if host.mounts:
+        data["storage_volume_gb"] = host.system_volume_gb
+        data["storage_mounts"] = [
+            {"path": x.path, "lv": x.lv, "size_gb": x.size_gb, "options": list(x.options)} for x in host.mounts
+        ]
     return data
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from netaddr import IPNetwork
 
@@ -28,7 +29,7 @@ from itpark.plan.book import Book
 from itpark.plan.flows import ANY, make_rules, service_catalog, sort_rules, system_flow_templates
 from itpark.plan.ledger import read_ledger
 from itpark.spec.loader import LEDGER_FILE, LoadedPark, load_park
-from itpark.spec.models import Park, ServiceKind
+from itpark.spec.models import Park, Quotas, ServiceKind
 from itpark.spec.models import System as SystemSpec
 from itpark.spec.models import Tenant as TenantSpec
 
@@ -37,6 +38,8 @@ CORE_SLOT_V6 = 255  # the core network is the last /64 of the shared /56
 ZONE_BLOCK_V6 = 60  # a system's IPv6 block: 16 /64s, nibble-aligned for reverse DNS
 INITIATING_SERVICES = {"bastion": "22/tcp", "monitoring": "9100/tcp"}  # services that open connections to hosts
 HOST_BASE_FLOWS = ("dns", "ntp", "log")  # what every host (shared ones too) needs
+STORAGE_CONTROL = "LOG-08"  # protect logs: from the level where it applies, hosts get separate filesystems
+VG_METADATA_GB = 1  # room on the system volume for LVM metadata and extent rounding
 
 
 def plan_park(root: str | Path) -> m.Plan:
@@ -72,6 +75,7 @@ class _Planner:
     def __post_init__(self) -> None:
         self.park: Park = self.loaded.park
         self.baseline: CatalogBaseline = resolve_baseline(self.park.baseline)
+        self._storage_by_level: dict[int, dict[str, Any]] = {}
         self.book = Book(self.ledger)
         self.hosts_index = HostIndex(e.ipv4 for k, e in self.ledger.items() if _is_pinned(k))
         self.addr = self.park.addressing
@@ -319,7 +323,7 @@ class _Planner:
         """Levels and the park-level flows of a shared service, now that every tenant is planned."""
         site = spaces[service.site].site
         level = levels[service.site]
-        hosts = tuple(replace(h, level=level) for h in service.hosts)
+        hosts = tuple(replace(h, level=level, **self._storage(level)) for h in service.hosts)
         flows: list[m.Flow] = []
         rules: list[m.Rule] = []
         sites = [s.site for s in spaces.values()]
@@ -529,6 +533,7 @@ class _Planner:
             planned = self._system(tenant_id, index, system, spaces, blocks, services)
             if planned is not None:
                 systems.append(planned)
+        self._check_quota(tenant_id, quotas, [h for s in systems for h in s.hosts])
         source = f"tenants/{os.path.basename(self.loaded.tenant_docs[tenant_id].file)}"
         return m.Tenant(
             name=tenant_id,
@@ -542,6 +547,21 @@ class _Planner:
             quota=m.Quota(**quotas.model_dump()),
             systems=tuple(systems),
         )
+
+    def _check_quota(self, tenant_id: str, quotas: Quotas, hosts: list[m.Host]) -> None:
+        """The project quota must hold the tenant's hosts and volumes, or `pulumi up` fails half-way."""
+        volumes = sum((h.volume_gb > 0) + (h.system_volume_gb > 0) for h in hosts)
+        size = sum(h.volume_gb + h.system_volume_gb for h in hosts)
+        need = {
+            "instances": (len(hosts), "hosts"),
+            "volumes": (volumes, "volumes (data volumes and level 3+ system volumes)"),
+            "volume_gb": (size, "GB of volumes (data volumes and level 3+ system volumes)"),
+        }
+        for name, (value, what) in need.items():
+            limit = getattr(quotas, name)
+            if value > limit:
+                message = f"quota {limit} is too small: the tenant's hosts need {value} {what}"
+                self.problems.append(self.loaded.where(tenant_id, ("quotas", name), message))
 
     def _system(
         self,
@@ -634,6 +654,19 @@ class _Planner:
         net6 = slot(block[1], 64, index)
         return _subnet(f"{prefix}-{zone}", zone, site, net4, net6, public=False)
 
+    def _storage(self, level: int) -> dict[str, Any]:
+        """Mounts and system volume size of a host at this level (none where STORAGE_CONTROL does not apply)."""
+        if level not in self._storage_by_level:
+            mounts: tuple[m.Mount, ...] = ()
+            if any(c.id == STORAGE_CONTROL for c in self.baseline.controls_for(level)):
+                mounts = tuple(
+                    m.Mount(x.path, x.path.strip("/").replace("/", "_"), x.size_gb, tuple(x.options))
+                    for x in self.park.defaults.storage.mounts
+                )
+            size = sum(x.size_gb for x in mounts) + VG_METADATA_GB if mounts else 0
+            self._storage_by_level[level] = {"mounts": mounts, "system_volume_gb": size}
+        return self._storage_by_level[level]
+
     def _hosts(
         self, tenant_id: str, index: int, spec: SystemSpec, zones: dict[str, m.Subnet], site_id: str, space: _SiteSpace
     ) -> tuple[m.Host, ...]:
@@ -679,6 +712,7 @@ class _Planner:
                         ipv4=pinned[0],
                         ipv6=pinned[1],
                         ports=tuple(str(p) for p in tier.ports),
+                        **self._storage(spec.level),
                     )
                 )
         return tuple(hosts)

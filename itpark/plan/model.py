@@ -60,6 +60,15 @@ class Flow(NamedTuple):
     description_vi: str = ""
 
 
+class Mount(NamedTuple):
+    """A filesystem on the host's system volume: logical volume `lv`, mounted at `path`."""
+
+    path: str
+    lv: str  # logical volume name in the volume group "itpark": "var_log_audit"
+    size_gb: int
+    options: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Host:
     name: str  # inventory name, unique in the park: "web-01.erp.acme" or "dns-01.dc1.shared"
@@ -82,6 +91,10 @@ class Host:
     ipv4: str
     ipv6: str
     ports: tuple[str, ...]  # ports it serves
+    # Separate filesystems for logs, audit trail, homes and temporary files (LOG-08, level 3+), on a system
+    # volume of system_volume_gb (their sizes plus 1 GB for volume-group metadata); none and 0 below level 3.
+    mounts: tuple[Mount, ...] = ()
+    system_volume_gb: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +348,7 @@ __all__ = [
     "LedgerChanges",
     "LedgerEntry",
     "Link",
+    "Mount",
     "ParkInfo",
     "Plan",
     "Quota",

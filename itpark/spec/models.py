@@ -197,9 +197,56 @@ class Addressing(Strict):
     core_prefix_v4: int = Field(20, ge=16, le=26, description="IPv4 core network of a site (one address per system)")
 
 
+_MOUNT_OPTIONS = Literal["nodev", "nosuid", "noexec"]
+
+
+class Mount(Strict):
+    """One filesystem of a host's system volume (a logical volume of its own, so a full one stops nothing else)."""
+
+    path: Annotated[str, StringConstraints(pattern=r"^/[a-z][a-z0-9_/]*[a-z0-9]$")]
+    size_gb: int = Field(ge=1, le=4096)
+    options: list[_MOUNT_OPTIONS] = Field(default_factory=list, description="Mount options besides the defaults")
+
+
+# Paths the running system needs throughout: only the image build can put them on their own filesystem.
+_IMAGE_PATHS = frozenset(
+    {"/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys"}
+    | {"/usr", "/var", "/var/lib"}
+)
+
+
+def _default_mounts() -> list[Mount]:
+    hardened: list[_MOUNT_OPTIONS] = ["nodev", "nosuid", "noexec"]
+    return [
+        Mount(path="/home", size_gb=4, options=["nodev", "nosuid"]),
+        Mount(path="/tmp", size_gb=4, options=hardened),
+        Mount(path="/var/tmp", size_gb=2, options=hardened),
+        Mount(path="/var/log", size_gb=16, options=hardened),
+        Mount(path="/var/log/audit", size_gb=8, options=hardened),
+    ]
+
+
+class Storage(Strict):
+    """Separate filesystems on a system volume for hosts whose level protects logs (LOG-08, level 3 and up):
+    logs and audit trail cannot be filled by users or temporary files, nor fill the root filesystem."""
+
+    mounts: list[Mount] = Field(default_factory=_default_mounts, min_length=1)
+
+    @field_validator("mounts")
+    @classmethod
+    def _distinct(cls, mounts: list[Mount]) -> list[Mount]:
+        paths = [m.path for m in mounts]
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"mount paths must be distinct, got {paths}")
+        if fixed := sorted(set(paths) & _IMAGE_PATHS):
+            raise ValueError(f"{', '.join(fixed)}: the host image decides these, they cannot move on a running host")
+        return mounts
+
+
 class Defaults(Strict):
     flavor: str = "m1.small"
     image: str = "debian-12"
+    storage: Storage = Field(default_factory=Storage)
     quotas: Quotas = Field(default_factory=Quotas)
     mandatory_services: list[ServiceKind] = Field(
         default_factory=lambda: [ServiceKind.dns, ServiceKind.ntp, ServiceKind.log, ServiceKind.monitoring],

@@ -1,5 +1,6 @@
 """Hosts: one port (the plan's fixed IPv4 and IPv6, the plan's security group), one instance and, when the plan
-gives the host a data volume, a protected volume attached to it."""
+gives the host a data volume or a system volume (level 3+: logs, audit trail, /home, /tmp), protected volumes
+attached to it. The system volume is attached after boot; the `storage` playbook role lays out its filesystems."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class Attachment:
 class Hosts(pulumi.ComponentResource):
     ports: dict[str, openstack.networking.Port]
     instances: dict[str, openstack.compute.Instance]
-    volumes: dict[str, openstack.blockstorage.Volume]
+    volumes: dict[str, openstack.blockstorage.Volume]  # data volumes
+    system_volumes: dict[str, openstack.blockstorage.Volume]  # the plan's mounts (logs, audit, /home, /tmp)
 
     def __init__(
         self,
@@ -42,7 +44,7 @@ class Hosts(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
-        self.ports, self.instances, self.volumes = {}, {}, {}
+        self.ports, self.instances, self.volumes, self.system_volumes = {}, {}, {}, {}
         for host in hosts:
             at = attachments[host.name]
             host_labels = labels.with_level(host.level)
@@ -72,20 +74,22 @@ class Hosts(pulumi.ComponentResource):
                 opts=child(self),
             )
             self.ports[host.name], self.instances[host.name] = port, instance
-            if host.volume_gb <= 0:
-                continue
-            # Level 3+ data goes on the cloud's encrypted volume type when the stack config names one.
-            volume = openstack.blockstorage.Volume(
-                f"{host.name}-data",
-                name=f"{host.name}-data",
-                size=host.volume_gb,
-                availability_zone=host.availability_zone,
-                volume_type=encrypted_volume_type if host.level >= 3 else None,
-                metadata=host_labels.metadata(**extra),
-                opts=stateful(self, keep_data),
-            )
-            openstack.compute.VolumeAttach(
-                f"{host.name}-data", instance_id=instance.id, volume_id=volume.id, opts=child(self)
-            )
-            self.volumes[host.name] = volume
+            # Level 3+ volumes go on the cloud's encrypted volume type when the stack config names one.
+            volume_type = encrypted_volume_type if host.level >= 3 else None
+            for suffix, size in (("data", host.volume_gb), ("system", host.system_volume_gb)):
+                if size <= 0:
+                    continue
+                volume = openstack.blockstorage.Volume(
+                    f"{host.name}-{suffix}",
+                    name=f"{host.name}-{suffix}",
+                    size=size,
+                    availability_zone=host.availability_zone,
+                    volume_type=volume_type,
+                    metadata=host_labels.metadata(**extra),
+                    opts=stateful(self, keep_data),
+                )
+                openstack.compute.VolumeAttach(
+                    f"{host.name}-{suffix}", instance_id=instance.id, volume_id=volume.id, opts=child(self)
+                )
+                (self.volumes if suffix == "data" else self.system_volumes)[host.name] = volume
         self.register_outputs({})

@@ -88,7 +88,7 @@ CASES = [
     (
         "duplicate-system-id",
         replace("tenants/so-tttt.yaml", "id: mail", "id: portal"),
-        21,
+        22,
         "systems[1].id",
         "duplicate system id 'portal'",
     ),
@@ -173,6 +173,24 @@ CASES = [
         11,
         "baseline",
         "unknown baseline",
+    ),
+    (
+        "quota-too-small-for-volumes",
+        replace("tenants/so-tttt.yaml", "volume_gb: 4000}", "volume_gb: 3000}"),
+        7,
+        "quotas.volume_gb",
+        "quota 3000 is too small: the tenant's hosts need 3210 GB of volumes",
+    ),
+    (
+        "storage-path-only-an-image-can-place",
+        replace(
+            "park.yaml",
+            "  image: debian-12\n  mandatory",
+            "  image: debian-12\n  storage: {mounts: [{path: /var, size_gb: 20}]}\n  mandatory",
+        ),
+        49,
+        "defaults.storage.mounts",
+        "/var: the host image decides these",
     ),
     (
         "tenant-does-not-fit",

@@ -116,3 +116,28 @@ def test_controls_are_those_of_the_level_and_baseline() -> None:
     assert "HOST-04" not in {c.id for c in level1.controls}
     assert level1.log_retention_months == 0
     assert next(s for t in danang.tenants for s in t.systems if s.level == 3).log_retention_months == 3
+
+
+def test_storage_layout_is_the_parks_and_changes_no_address(tmp_path: Path) -> None:
+    """The park decides the filesystems of level 3+ hosts; a new layout resizes their system volume only."""
+    copy = tmp_path / "danang-itpark"
+    shutil.copytree(ROOT / "stacks/danang-itpark", copy)
+    park = copy / "park.yaml"
+    layout = (
+        "  storage: {mounts: [{path: /var/log, size_gb: 40, options: [nodev]}, {path: /var/log/audit, size_gb: 10}]}\n"
+    )
+    park.write_text(park.read_text().replace("  image: debian-12\n", "  image: debian-12\n" + layout, 1))
+    before, after = plan_park(ROOT / "stacks/danang-itpark"), plan_park(copy)
+    assert [(h.name, h.ipv4, h.ipv6) for h in before.all_hosts()] == [
+        (h.name, h.ipv4, h.ipv6) for h in after.all_hosts()
+    ]
+    for host in after.all_hosts():
+        if host.level >= 3:
+            assert [(m.path, m.lv, m.size_gb, m.options) for m in host.mounts] == [
+                ("/var/log", "var_log", 40, ("nodev",)),
+                ("/var/log/audit", "var_log_audit", 10, ()),
+            ]
+            assert host.system_volume_gb == 51
+        else:
+            assert host.mounts == () and host.system_volume_gb == 0
+    assert any(h.level >= 3 for h in after.all_hosts()) and any(h.level < 3 for h in after.all_hosts())

@@ -35,7 +35,9 @@ addressing: {core_prefix_v4: 24}
 
 
 def tenant_text(level: int, app_count: int, systems: int) -> str:
-    lines = ["name: T", "kind: enterprise", "owner: O", "systems:"]
+    # Quotas large enough that only address space limits the sequences (quota checks are tested elsewhere).
+    quotas = "quotas: {instances: 1000, volumes: 1000, volume_gb: 100000}"
+    lines = ["name: T", "kind: enterprise", "owner: O", quotas, "systems:"]
     for index in range(systems):
         lines += [
             f"  - id: s{index}",

@@ -15,11 +15,14 @@ pytestmark = pytest.mark.slow
 
 PARK = "quangnam-cloud"
 HOST = "app-01.budget.so-tc"  # level 4
+DECOY_GB = 2  # a second blank disk of another size: the storage role must leave it alone
 
 
 @pytest.fixture(scope="module")
-def vm(base: Any) -> Iterator[VMHost]:
-    host = VMHost(ensure_vm_image(base), base.key)
+def vm(base: Any, plan: Any) -> Iterator[VMHost]:
+    [planned] = [h for h in plan.all_hosts() if h.name == HOST]
+    # /dev/vdb: the plan's system volume, as the cloud would attach it; /dev/vdc: the decoy.
+    host = VMHost(ensure_vm_image(base), base.key, disks_gb=(planned.system_volume_gb, DECOY_GB))
     try:
         host.start()
         yield host
@@ -68,3 +71,35 @@ def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], 
     assert vm.ssh("systemctl", "is-enabled", "nftables").stdout.strip() == "enabled"  # the plan's rules at boot
     refused = vm.ssh("id", user="root")
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
+
+
+def _mounts(vm: VMHost) -> dict[str, str]:
+    listing = vm.ssh("findmnt", "--list", "--noheadings", "--output", "TARGET,SOURCE,OPTIONS").stdout
+    return {line.split()[0]: " ".join(line.split()[1:]) for line in listing.splitlines()}
+
+
+def test_level4_vm_has_the_plans_filesystems_and_keeps_them_after_reboot(
+    runs: dict[str, Any], plan: Any, vm: VMHost, harden: Harden
+) -> None:
+    """The storage role put each plan mount on its own logical volume of the system volume, with its options,
+    moved the existing files there, left the other blank disk alone, and the layout survives a reboot."""
+    assert runs["first"][0] == 0
+    [planned] = [h for h in plan.all_hosts() if h.name == HOST]
+    assert [m.path for m in planned.mounts] == ["/home", "/tmp", "/var/tmp", "/var/log", "/var/log/audit"]
+    checks = {c["name"]: c for v in harden.evidence(PARK, HOST)["controls"].values() for c in v["checks"]}
+    for attempt in ("hardened", "rebooted"):
+        mounts = _mounts(vm)
+        for mount in planned.mounts:
+            source, options = mounts[mount.path].split()
+            assert source == f"/dev/mapper/itpark-{mount.lv}", (attempt, mount.path, source)
+            assert set(mount.options) <= set(options.split(",")), (attempt, mount.path, options)
+            assert checks[f"{mount.path} on its own filesystem with its options"]["status"] == "pass"
+        assert vm.ssh("sudo", "pvs", "--noheadings", "-o", "pv_name,vg_name").stdout.split() == ["/dev/vdb", "itpark"]
+        assert vm.ssh("sudo", "blkid", "-p", "/dev/vdc").returncode == 2  # no signature: untouched
+        # Existing files moved with their owners and modes; logging and auditing write to the new filesystems.
+        assert vm.ssh("stat", "-c", "%U:%a", "/home/deploy/.ssh/authorized_keys").stdout.strip() == "deploy:600"
+        assert vm.ssh("stat", "-c", "%a", "/tmp").stdout.strip() == "1777"
+        assert vm.ssh("systemctl", "is-active", "auditd", "rsyslog").stdout.split() == ["active", "active"]
+        assert vm.ssh("sudo", "test", "-s", "/var/log/audit/audit.log").returncode == 0
+        if attempt == "hardened":
+            vm.reboot()

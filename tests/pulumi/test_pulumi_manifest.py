@@ -53,6 +53,22 @@ def test_stateful_resources_are_protected_and_retained(manifests: dict[str, Any]
         assert volume["options"] == {"protect": True, "retainOnDelete": True}, volume["name"]
 
 
+def test_level3_hosts_get_a_system_volume_attached(manifests: dict[str, Any], plans: dict[str, Plan]) -> None:
+    """Every host from level 3 has a protected system volume of the plan's size attached; lower levels none."""
+    for park in PARKS:
+        volumes = {r["name"]: r for _, r in resources(manifests[park], "Volume")}
+        attached = {r["name"] for _, r in resources(manifests[park], "VolumeAttach")}
+        for host in plans[park].all_hosts():
+            volume = volumes.get(f"{host.name}-system")
+            if host.level < 3:
+                assert volume is None and not host.mounts, host.name
+                continue
+            assert host.system_volume_gb == sum(x.size_gb for x in host.mounts) + 1 > 1
+            assert volume is not None and volume["inputs"]["size"] == host.system_volume_gb, host.name
+            assert volume["options"] == {"protect": True, "retainOnDelete": True}
+            assert f"{host.name}-system" in attached
+
+
 def test_adding_a_tenant_adds_only_its_stack(tmp_path: Path, golden: dict[str, Any]) -> None:
     copy = tmp_path / "danang-itpark"
     shutil.copytree(park_dir("danang-itpark"), copy)

@@ -56,6 +56,7 @@ EXTRA_PACKAGES = (
     "python3-systemd",
     "chkrootkit",
     "openscap-scanner",
+    "lvm2",
 )
 DEPLOY_USER = "deploy"
 SECURITY_SOURCES = (

@@ -31,6 +31,8 @@ VM_PACKAGES = (
     "kmod",
     "procps",
     "auditd",
+    # Pre-installed like auditd: its initramfs trigger takes ~6 minutes under emulation (seconds on real hosts).
+    "lvm2",
 )
 NETWORK = "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n"
 
@@ -90,8 +92,13 @@ def _free_port() -> int:
 class VMHost:
     """One systemd guest. ssh_host/ssh_port/key/user mirror NamespaceHost so tests can treat both alike."""
 
-    def __init__(self, image: Path, key: Path, memory_mb: int = 1024, user: str = "deploy") -> None:
+    def __init__(
+        self, image: Path, key: Path, memory_mb: int = 1024, user: str = "deploy", disks_gb: tuple[int, ...] = ()
+    ) -> None:
+        """disks_gb: blank virtio disks (sparse) after the root disk, as /dev/vdb, /dev/vdc, ... in the guest:
+        what a cloud's attached volumes look like."""
         self.image, self.key, self.user, self.memory_mb = image, key, user, memory_mb
+        self.disks_gb = disks_gb
         self.dir = Path(tempfile.mkdtemp(prefix="itpvm-", dir=_mkdir(WORK_ROOT)))
         self.ssh_host, self.ssh_port = "127.0.0.1", _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -99,6 +106,11 @@ class VMHost:
     def start(self, timeout: float = 180) -> VMHost:
         disk = self.dir / "vm.qcow2"
         run("qemu-img", "create", "-q", "-f", "qcow2", "-b", str(self.image / "image.raw"), "-F", "raw", str(disk))
+        drives = [f"file={disk},if=virtio,format=qcow2"]
+        for number, size in enumerate(self.disks_gb, start=1):
+            blank = self.dir / f"disk{number}.qcow2"
+            run("qemu-img", "create", "-q", "-f", "qcow2", str(blank), f"{size}G")
+            drives.append(f"file={blank},if=virtio,format=qcow2")
         self.proc = subprocess.Popen(
             [
                 "qemu-system-x86_64",
@@ -114,8 +126,7 @@ class VMHost:
                 str(self.image / "initrd.img"),
                 "-append",
                 "root=/dev/vda rw console=ttyS0",
-                "-drive",
-                f"file={disk},if=virtio,format=qcow2",
+                *(arg for drive in drives for arg in ("-drive", drive)),
                 "-netdev",
                 f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
                 "-device",
@@ -131,6 +142,10 @@ class VMHost:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        return self.wait_ssh(timeout)
+
+    def wait_ssh(self, timeout: float = 180) -> VMHost:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -139,6 +154,14 @@ class VMHost:
                 return self
             time.sleep(0.5)
         raise RuntimeError(f"VM did not answer SSH in {timeout:.0f} s:\n{self.console_tail()}")
+
+    def reboot(self, timeout: float = 300) -> VMHost:
+        """Reboot the guest (QEMU stays up, same disks and port) and wait until SSH answers again."""
+        self.ssh("sudo", "systemctl", "reboot", timeout=20)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.ssh("true", timeout=5).returncode == 0:
+            time.sleep(1)
+        return self.wait_ssh(timeout)
 
     def console_tail(self, chars: int = 3000) -> str:
         log_file = self.dir / "vm.log"
