@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from itpark.docs.views import ControlRow, MatrixCell, Views, endpoint
-from itpark.plan.model import Flow, Rule, SecurityGroup, System
+from itpark.plan.model import Flow, Mount, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;"})
@@ -240,6 +240,10 @@ class Tables:
             system.zones,
             lambda z: [f.b(z.zone), z.ipv4, z.ipv6, f"{z.gateway_v4} · {z.gateway_v6}", words.get(z.zone, z.zone)],
         )
+
+    def dossier_mounts(self, mounts: Sequence[Mount]) -> str:
+        f = self.f
+        return self._block(mounts, lambda x: [f.code(x.path), x.size_gb, ", ".join(x.options) or "—"])
 
     def hosts(self, system: System) -> str:
         f = self.f

@@ -49,6 +49,12 @@ def test_every_tenant_system_and_prefix_appears(park: str, lang: str, plans: dic
             dossier = files[f"{lang}/dossier/{system_anchor(system)}.md"]
             for host in system.hosts:
                 assert f"`{host.fqdn}`" in dossier and host.ipv4 in dossier and host.ipv6 in dossier
+            # the plan's filesystems of level 3+ hosts, with their system volume; none below
+            mounts = next((h for h in system.hosts if h.mounts), None)
+            assert (mounts is not None) is (system.level >= 3 and bool(system.hosts))
+            for mount in mounts.mounts if mounts else ():
+                assert f"| `{mount.path}` | {mount.size_gb} | {', '.join(mount.options) or '—'} |" in dossier
+            assert (f" {mounts.system_volume_gb} GB " in dossier) if mounts else ("`/var/log/audit`" not in dossier)
 
 
 @pytest.mark.parametrize("park", PARKS)
