@@ -76,7 +76,10 @@ class Hosts(pulumi.ComponentResource):
             self.ports[host.name], self.instances[host.name] = port, instance
             # Level 3+ volumes go on the cloud's encrypted volume type when the stack config names one.
             volume_type = encrypted_volume_type if host.level >= 3 else None
-            for suffix, size in (("data", host.volume_gb), ("system", host.system_volume_gb)):
+            for suffix, size, registry in (
+                ("data", host.volume_gb, self.volumes),
+                ("system", host.system_volume_gb, self.system_volumes),
+            ):
                 if size <= 0:
                     continue
                 volume = openstack.blockstorage.Volume(
@@ -91,5 +94,5 @@ class Hosts(pulumi.ComponentResource):
                 openstack.compute.VolumeAttach(
                     f"{host.name}-{suffix}", instance_id=instance.id, volume_id=volume.id, opts=child(self)
                 )
-                (self.volumes if suffix == "data" else self.system_volumes)[host.name] = volume
+                registry[host.name] = volume
         self.register_outputs({})
