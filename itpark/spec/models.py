@@ -7,15 +7,31 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from netaddr import AddrFormatError, IPNetwork
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic import Strict as StrictMode
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG_RE.pattern}$")]
 """Lower-case id used in names of resources, hosts and DNS labels: a-z, 0-9, '-', 2-40 chars."""
 
 
+Lax = StrictMode(False)
+"""For enum fields: YAML gives their values as strings, which strict mode alone would refuse."""
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    """Every spec model: unknown fields refused, and no silent coercion (`level: "3"` or `level: true` is an
+    error, not level 3 or 1). Enum fields take their values as strings (see `Lax`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class Zone(StrEnum):
@@ -131,7 +147,7 @@ class Site(Strict):
 
 class ExternalLink(Strict):
     id: Slug
-    kind: LinkKind
+    kind: Annotated[LinkKind, Lax]
     title: str = ""
     site: Slug
     ipv4: str | None = Field(None, description="Public or provider-assigned IPv4 range of the external network")
@@ -150,7 +166,7 @@ class ExternalLink(Strict):
 
 
 class SharedService(Strict):
-    kind: ServiceKind
+    kind: Annotated[ServiceKind, Lax]
     site: Slug | None = Field(None, description="Site that hosts it; default: every site")
     count: int = Field(1, ge=1, le=16, description="Number of instances per site")
     flavor: str = "m1.small"
@@ -248,7 +264,7 @@ class Defaults(Strict):
     image: str = "debian-12"
     storage: Storage = Field(default_factory=Storage)
     quotas: Quotas = Field(default_factory=Quotas)
-    mandatory_services: list[ServiceKind] = Field(
+    mandatory_services: list[Annotated[ServiceKind, Lax]] = Field(
         default_factory=lambda: [ServiceKind.dns, ServiceKind.ntp, ServiceKind.log, ServiceKind.monitoring],
         description="Shared services every system uses whether or not it lists them",
     )
@@ -293,7 +309,7 @@ class Tier(Strict):
     """A group of identical hosts of one system in one zone."""
 
     name: Slug
-    zone: Zone
+    zone: Annotated[Zone, Lax]
     count: int = Field(1, ge=1, le=64)
     flavor: str | None = None
     image: str | None = None
@@ -336,7 +352,7 @@ class System(Strict):
     site: Slug | None = Field(None, description="Primary site; default: the park's first site")
     dr_site: Slug | None = Field(None, description="Disaster-recovery site (NET-19, from level 4)")
     exposure: Exposure = Field(default_factory=Exposure)
-    services: list[ServiceKind] = Field(default_factory=list, description="Shared services used")
+    services: list[Annotated[ServiceKind, Lax]] = Field(default_factory=list, description="Shared services used")
     tiers: list[Tier] = Field(min_length=1)
     flows: list[Flow] = Field(default_factory=list)
 
