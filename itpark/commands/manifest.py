@@ -7,10 +7,13 @@ import os
 import sys
 
 from itpark.commands._common import add_stack, progress, stack_dir
-from itpark.fileio import dumps_json, write_text_atomic
+from itpark.fileio import dumps_json
 
 NAME = "manifest"
-HELP = "run the Pulumi program of every stack of the park under mocks and print the resource manifest (JSON)"
+HELP = (
+    "run the Pulumi program of every stack of the park under mocks and print the resource manifest (JSON); "
+    "--write stores it as the golden manifests STACK/manifests/<stack>.json"
+)
 
 
 def add_jobs(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +25,11 @@ def add_jobs(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_stack(parser)
     add_jobs(parser)
-    parser.add_argument("--write", action="store_true", help="write it as the park's golden manifest.json instead")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write one golden file per stack into STACK/manifests/ (and remove those of stacks no longer planned)",
+    )
 
 
 def build_manifest(args: argparse.Namespace) -> dict[str, object]:
@@ -34,13 +41,13 @@ def build_manifest(args: argparse.Namespace) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from itpark.pulumi.manifest import golden_path
+    from itpark.pulumi.manifest import golden_dir, write_golden
 
     manifest = build_manifest(args)
-    text = dumps_json(manifest)
     if args.write:
-        path = write_text_atomic(golden_path(stack_dir(args)), text)
-        progress(f"wrote {path}")
+        park = stack_dir(args)
+        changed = write_golden(park, manifest)
+        progress(f"{golden_dir(park)}: {len(changed)} files written or removed, {len(manifest['stacks'])} stacks")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(dumps_json(manifest))
     return 0

@@ -1,26 +1,87 @@
-"""Golden manifests: where they live, and how two manifests differ."""
+"""Golden manifests: where they live, and how two manifests differ.
+
+A park's golden manifest is one file per stack, `stacks/<park>/manifests/<stack>.json`, so two changes to different
+tenants never touch the same generated file. In memory a manifest is `{"park", "project", "stacks": {name: body}}`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from itpark.errors import UsageError
+from itpark.fileio import dumps_json, write_text_atomic
 
-GOLDEN = "manifest.json"
+GOLDEN_DIR = "manifests"
 
 
-def golden_path(park_dir: Path) -> Path:
-    return park_dir / GOLDEN
+def golden_dir(park_dir: Path) -> Path:
+    return park_dir / GOLDEN_DIR
+
+
+def golden_stack_path(park_dir: Path, stack: str) -> Path:
+    return golden_dir(park_dir) / f"{stack}.json"
+
+
+def stack_document(manifest: dict[str, Any], stack: str) -> dict[str, Any]:
+    """What `manifests/<stack>.json` holds: the stack's body with the park and project it belongs to."""
+    return {"park": manifest["park"], "project": manifest["project"], "stack": stack, **manifest["stacks"][stack]}
+
+
+def read_golden(park_dir: Path, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The park's golden manifest (or only the named stacks' parts that exist) from its per-stack files."""
+    folder = golden_dir(park_dir)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no golden manifests (write them with `itpark manifest {park_dir} --write`)")
+    paths = sorted(folder.glob("*.json")) if only is None else [golden_stack_path(park_dir, s) for s in only]
+    manifest: dict[str, Any] = {"park": park_dir.name, "project": "", "stacks": {}}
+    for path in paths:
+        if not path.is_file():
+            continue
+        doc = _load(path)
+        if doc.get("stack") != path.stem or not isinstance(doc.get("resources"), dict):
+            raise UsageError(f"{path}: not the golden manifest of stack {path.stem!r}")
+        manifest["park"], manifest["project"] = doc.pop("park"), doc.pop("project")
+        manifest["stacks"][doc.pop("stack")] = doc
+    return manifest
+
+
+def write_golden(park_dir: Path, manifest: dict[str, Any], prune: bool = True) -> list[Path]:
+    """Write one file per stack (only those that differ); with `prune`, remove files of stacks not in `manifest`.
+    Returns the paths written or removed."""
+    changed = []
+    for stack in manifest["stacks"]:
+        path = golden_stack_path(park_dir, stack)
+        text = dumps_json(stack_document(manifest, stack))
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            changed.append(write_text_atomic(path, text))
+    if prune:
+        for path in sorted(golden_dir(park_dir).glob("*.json")):
+            if path.stem not in manifest["stacks"]:
+                path.unlink()
+                changed.append(path)
+    return changed
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path}: not JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: not a manifest")
+    return data
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
+    """A whole-park manifest file, as `itpark manifest` prints it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(f"{path}: no golden manifest (write one with `itpark manifest --write`)") from None
+        raise UsageError(f"{path}: no such manifest") from None
     except json.JSONDecodeError as err:
         raise UsageError(f"{path}: not a manifest: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("stacks"), dict):

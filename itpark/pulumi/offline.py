@@ -173,8 +173,16 @@ def _cached_plan(park_dir: str) -> Plan:
     return plan_park(park_dir)
 
 
+_WORKER_PLANS: dict[str, Plan] = {}
+
+
+def _init_worker(park_dir: str, plan: Plan) -> None:
+    """Each worker process receives the parent's plan once (pickled): the park is planned once, not per process."""
+    _WORKER_PLANS[park_dir] = plan
+
+
 def _run_many(park_dir: str, names: Sequence[str], references: Mapping[str, Mapping[str, Any]]) -> list[StackResult]:
-    plan = _cached_plan(park_dir)
+    plan = _WORKER_PLANS.get(park_dir) or _cached_plan(park_dir)
     specs = {s.name: s for s in park_stacks(plan)}
     return [run_stack(plan, specs[name], park_dir, references) for name in names]
 
@@ -184,39 +192,55 @@ def _chunks(items: Sequence[str], count: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def run_park(park_dir: str, jobs: int | None = None, only: Iterable[str] | None = None) -> list[StackResult]:
-    """Every stack of the park, wave by wave; independent stacks of a wave run in `jobs` processes."""
+def run_park(
+    park_dir: str,
+    jobs: int | None = None,
+    only: Iterable[str] | None = None,
+    references: Mapping[str, Mapping[str, Any]] | None = None,
+    plan: Plan | None = None,
+) -> list[StackResult]:
+    """Every stack of the park (or those in `only`), wave by wave; independent stacks of a wave run in `jobs`
+    processes. A later wave reads the outputs of the first; a first-wave stack not in `only` runs anyway unless
+    `references` already holds its outputs (e.g. from its golden manifest)."""
     jobs = jobs or os.cpu_count() or 1
-    plan = _cached_plan(park_dir)
+    plan = plan or _cached_plan(park_dir)
     specs = park_stacks(plan)
     wanted = set(only) if only is not None else None
     results: dict[str, StackResult] = {}
-    references: dict[str, dict[str, Any]] = {}
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else None
+    refs: dict[str, Mapping[str, Any]] = dict(references or {})
+    pool = None
     try:
         for wave in sorted({s.wave for s in specs}):
             names = [s.name for s in specs if s.wave == wave]
-            # The first wave's outputs feed every later stack, so it always runs.
-            todo = names if wave == 0 or wanted is None else [n for n in names if n in wanted]
-            if pool is None or len(todo) < 2:
-                batch = _run_many(park_dir, todo, references)
+            todo = [n for n in names if wanted is None or n in wanted or (wave == 0 and n not in refs)]
+            if jobs < 2 or len(todo) < 2 * jobs:
+                _WORKER_PLANS[park_dir] = plan
+                batch = _run_many(park_dir, todo, refs)
             else:
-                futures = [pool.submit(_run_many, park_dir, chunk, references) for chunk in _chunks(todo, jobs * 4)]
+                if pool is None:
+                    pool = ProcessPoolExecutor(
+                        jobs,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_init_worker,
+                        initargs=(park_dir, plan),
+                    )
+                futures = [pool.submit(_run_many, park_dir, chunk, refs) for chunk in _chunks(todo, jobs * 4)]
                 batch = [r for f in futures for r in f.result()]
             for result in batch:
                 results[result.spec.name] = result
-                references[result.spec.name] = result.outputs
+                refs[result.spec.name] = result.outputs
     finally:
+        _WORKER_PLANS.pop(park_dir, None)
         if pool is not None:
             pool.shutdown()
     keep = [n for n in (s.name for s in specs) if n in results and (wanted is None or n in wanted)]
     return [results[n] for n in keep]
 
 
+def to_manifest(results: Sequence[StackResult]) -> dict[str, Any]:
+    park = results[0].spec.park if results else ""
+    return {"park": park, "project": PROJECT, "stacks": {r.spec.name: r.manifest() for r in results}}
+
+
 def park_manifest(park_dir: str, jobs: int | None = None) -> dict[str, Any]:
-    results = run_park(park_dir, jobs)
-    return {
-        "park": results[0].spec.park,
-        "project": PROJECT,
-        "stacks": {r.spec.name: r.manifest() for r in results},
-    }
+    return to_manifest(run_park(park_dir, jobs))

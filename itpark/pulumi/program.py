@@ -43,9 +43,9 @@ def main() -> None:
     park_dir = Path(config.require("park"))
     layer = config.require("layer")
     tenant = config.get("tenant")
-    settings = Settings(
-        config.get("org") or DEFAULT_ORG, config.get("encryptedVolumeType") or DEFAULT_ENCRYPTED_VOLUME_TYPE
-    )
+    # Unset, the organization is the backend's own: yours on Pulumi Cloud, "organization" when self-managed.
+    org = config.get("org") or pulumi.get_organization() or DEFAULT_ORG
+    settings = Settings(org, config.get("encryptedVolumeType") or DEFAULT_ENCRYPTED_VOLUME_TYPE)
     plan = plan_park(park_dir)
     name = pulumi.get_stack()
     for key, value in build(plan, StackSpec(name, plan.park.name, layer, tenant), park_dir, settings).items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import sys
 from types import ModuleType
@@ -13,6 +12,7 @@ import pytest
 from pulumi_helpers import PARKS, ROOT, park_dir
 
 from itpark.plan import Plan, plan_park
+from itpark.pulumi.manifest import read_golden
 from itpark.pulumi.offline import park_manifest
 
 
@@ -29,7 +29,7 @@ def manifests() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def golden() -> dict[str, dict[str, Any]]:
-    return {park: json.loads((park_dir(park) / "manifest.json").read_text(encoding="utf-8")) for park in PARKS}
+    return {park: read_golden(park_dir(park)) for park in PARKS}
 
 
 @pytest.fixture(scope="session")

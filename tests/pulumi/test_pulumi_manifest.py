@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from pulumi_helpers import NEW_TENANT, PARKS, park_dir, resources
 
 from itpark.fileio import dumps_json
 from itpark.plan import Plan
-from itpark.pulumi.manifest import diff_manifests
+from itpark.pulumi.manifest import diff_manifests, golden_dir, golden_stack_path, stack_document
 from itpark.pulumi.offline import park_manifest
 from itpark.pulumi.stacks import park_stacks
 
@@ -30,7 +31,10 @@ def test_every_stack_runs_and_registers_resources(park: str, manifests: dict[str
 def test_manifest_matches_golden(park: str, manifests: dict[str, Any], golden: dict[str, Any]) -> None:
     diff = diff_manifests(golden[park], manifests[park])
     assert diff.empty, diff.report()
-    assert dumps_json(manifests[park]) == (park_dir(park) / "manifest.json").read_text(encoding="utf-8")
+    for stack in manifests[park]["stacks"]:  # one committed file per stack, byte for byte
+        text = golden_stack_path(park_dir(park), stack).read_text(encoding="utf-8")
+        assert dumps_json(stack_document(manifests[park], stack)) == text, stack
+    assert len(list(golden_dir(park_dir(park)).glob("*.json"))) == len(manifests[park]["stacks"])
 
 
 def test_no_stack_holds_tenants_of_another(manifests: dict[str, Any], plans: dict[str, Plan]) -> None:
@@ -91,3 +95,20 @@ def test_decommissioned_tenant_releases_its_data(tmp_path: Path) -> None:
     [result] = run_park(str(copy), jobs=1, only=["danang-itpark-tenant-dana-fintech"])
     volumes = [r for r in result.records if r["type"].endswith(":Volume")]
     assert volumes and all(v["options"] == {"protect": False, "retainOnDelete": False} for v in volumes)
+
+
+def test_write_golden_touches_only_changed_stacks(tmp_path: Path, golden: dict[str, Any]) -> None:
+    """Golden manifests are per stack: rewriting after one tenant changes touches that tenant's file only."""
+    from itpark.pulumi.manifest import read_golden, write_golden
+
+    park = tmp_path / "park"
+    assert len(write_golden(park, golden["danang-itpark"])) == len(golden["danang-itpark"]["stacks"])
+    assert read_golden(park) == golden["danang-itpark"]
+    changed = json.loads(json.dumps(golden["danang-itpark"]))
+    stack = "danang-itpark-tenant-softviet"
+    changed["stacks"][stack]["outputs"]["extra"] = 1
+    del changed["stacks"]["danang-itpark-tenant-vnpt-dn-lab"]
+    written = write_golden(park, changed)
+    assert sorted(p.name for p in written) == [f"{stack}.json", "danang-itpark-tenant-vnpt-dn-lab.json"]
+    assert not golden_stack_path(park, "danang-itpark-tenant-vnpt-dn-lab").exists()
+    assert read_golden(park) == changed
