@@ -102,7 +102,7 @@ def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for part in ("inputs", "options"):
         a, b = old.get(part, {}), new.get(part, {})
         fields += [f"{part}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    fields += [k for k in ("parent", "custom") if old.get(k) != new.get(k)]
+    fields += [k for k in ("parent", "custom", "provider") if old.get(k) != new.get(k)]
     return fields
 
 

@@ -99,16 +99,17 @@ class _Monitor(pulumi_mocks.MockMonitor):
                 options["deleteBeforeReplace"] = True
             if request.ignoreChanges:
                 options["ignoreChanges"] = sorted(request.ignoreChanges)
-            self.records.append(
-                {
-                    "type": request.type,
-                    "name": request.name,
-                    "parent": _key(request.parent),
-                    "custom": bool(request.custom),
-                    "inputs": _plain(inputs),
-                    "options": options,
-                }
-            )
+            record = {
+                "type": request.type,
+                "name": request.name,
+                "parent": _key(request.parent),
+                "custom": bool(request.custom),
+                "inputs": _plain(inputs),
+                "options": options,
+            }
+            if request.provider:  # 'urn::id' of an explicit (or inherited) provider; absent for the default one
+                record["provider"] = _key(request.provider.rsplit("::", 1)[0])
+            self.records.append(record)
         obj = pulumi_mocks._sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj)
