@@ -11,6 +11,7 @@ class Book:
         self.used: set[str] = set()
         self.added: list[str] = []
         self.reactivated: list[str] = []
+        self.moved: list[str] = []  # `key#n` entries retired by a renumbering
 
     def get(self, key: str) -> LedgerEntry | None:
         """The ledger's entry for `key`, marking it in use (and active again if it was retired)."""
@@ -31,11 +32,22 @@ class Book:
         self.added.append(key)
         return entry
 
+    def move(self, key: str) -> None:
+        """Retire `key`'s addresses under `key#n` (kept forever, never reused) so `key` can be pinned anew."""
+        old = self.entries.pop(key)
+        number = 1
+        while f"{key}#{number}" in self.entries:
+            number += 1
+        self.entries[f"{key}#{number}"] = LedgerEntry(f"{key}#{number}", old.ipv4, old.ipv6, "retired")
+        self.used.discard(key)
+        self.moved.append(f"{key}#{number}")
+
     def close(self) -> tuple[tuple[LedgerEntry, ...], LedgerChanges]:
         retired = []
         for key, entry in self.entries.items():
             if key not in self.used and entry.state == "active":
                 self.entries[key] = LedgerEntry(key, entry.ipv4, entry.ipv6, "retired")
                 retired.append(key)
+        retired += self.moved
         changes = LedgerChanges(tuple(sorted(self.added)), tuple(sorted(retired)), tuple(sorted(self.reactivated)))
         return tuple(self.entries[k] for k in sorted(self.entries)), changes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -27,8 +28,9 @@ from itpark.plan.addressing import (
 )
 from itpark.plan.book import Book
 from itpark.plan.flows import ANY, make_rules, service_catalog, sort_rules, system_flow_templates
-from itpark.plan.ledger import read_ledger
-from itpark.spec.loader import LEDGER_FILE, LoadedPark, load_park
+from itpark.plan.ledger import LEDGER_DIR, LEGACY_FILE, is_pinned, read_ledger
+from itpark.plan.ledger_check import address_in, check_ledger, contested
+from itpark.spec.loader import LoadedPark, load_park
 from itpark.spec.models import Park, Quotas, ServiceKind
 from itpark.spec.models import System as SystemSpec
 from itpark.spec.models import Tenant as TenantSpec
@@ -42,15 +44,34 @@ STORAGE_CONTROL = "LOG-08"  # protect logs: from the level where it applies, hos
 VG_METADATA_GB = 1  # room on the system volume for LVM metadata and extent rounding
 
 
-def plan_park(root: str | Path) -> m.Plan:
-    """Load stacks/<park>/ and its ledger, then plan. The only function here that reads files."""
+def plan_park(root: str | Path, reallocate: Iterable[str] = ()) -> m.Plan:
+    """Load stacks/<park>/ and its ledger, verify the ledger, then plan. The only function here that reads files.
+
+    `reallocate` names tenants whose colliding or moved entries are renumbered (`itpark allocate --reallocate`).
+    """
     loaded = load_park(root)
-    return build_plan(loaded, read_ledger(Path(root) / LEDGER_FILE))
+    ledger = read_ledger(root)
+    moving = frozenset(reallocate)
+    for tenant in sorted(moving):
+        for key in contested(ledger, tenant):  # a claim on someone else's space: dropped, not retired
+            del ledger.entries[key]
+    problems = check_ledger(loaded.park, ledger, root)
+    if problems:
+        raise SpecError(problems)
+    if ledger.legacy:
+        print(
+            f"itpark: note: {Path(root) / LEGACY_FILE} is the old single-file ledger; "
+            f"`itpark allocate {root}` splits it once into {LEDGER_DIR}/ (one file per tenant)",
+            file=sys.stderr,
+        )
+    return build_plan(loaded, ledger.entries, moving)
 
 
-def build_plan(loaded: LoadedPark, ledger: dict[str, m.LedgerEntry]) -> m.Plan:
+def build_plan(
+    loaded: LoadedPark, ledger: dict[str, m.LedgerEntry], reallocate: frozenset[str] = frozenset()
+) -> m.Plan:
     with paused_gc():
-        return _Planner(loaded, ledger).run()
+        return _Planner(loaded, ledger, reallocate).run()
 
 
 @dataclass
@@ -70,6 +91,7 @@ class _Endpoint:
 class _Planner:
     loaded: LoadedPark
     ledger: dict[str, m.LedgerEntry]
+    reallocate: frozenset[str] = frozenset()
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -77,7 +99,7 @@ class _Planner:
         self.baseline: CatalogBaseline = resolve_baseline(self.park.baseline)
         self._storage_by_level: dict[int, dict[str, Any]] = {}
         self.book = Book(self.ledger)
-        self.hosts_index = HostIndex(e.ipv4 for k, e in self.ledger.items() if _is_pinned(k))
+        self.hosts_index = HostIndex(e.ipv4 for k, e in self.ledger.items() if is_pinned(k))
         self.addr = self.park.addressing
         self.offered = {s.kind.value for s in self.park.shared_services}
         self.links = {link.kind.value: link for link in self.park.external_links}
@@ -132,7 +154,7 @@ class _Planner:
 
     # -- sites, shared block, core ---------------------------------------------------------------------------
     def _sites(self) -> dict[str, _SiteSpace]:
-        blocks = [(k, e) for k, e in self.ledger.items() if not _is_pinned(k)]
+        blocks = [(k, e) for k, e in self.ledger.items() if not is_pinned(k)]
         spaces = {}
         for site in self.park.sites:
             supernet4, supernet6 = IPNetwork(site.ipv4_supernet), IPNetwork(site.ipv6_prefix)
@@ -241,11 +263,22 @@ class _Planner:
 
     # -- hosts -----------------------------------------------------------------------------------------------
     def _pin(
-        self, key: str, net4: IPNetwork, net6: IPNetwork, allocators: dict[str, HostAllocator]
+        self,
+        key: str,
+        net4: IPNetwork,
+        net6: IPNetwork,
+        allocators: dict[str, HostAllocator],
+        owner: str | None = None,
+        loc: tuple[str | int, ...] = (),
     ) -> tuple[str, str] | None:
         entry = self.book.get(key)
         if entry is not None:
-            return entry.ipv4, entry.ipv6
+            if address_in(entry.ipv4, str(net4)) and address_in(entry.ipv6, str(net6)):
+                return entry.ipv4, entry.ipv6
+            if owner not in self.reallocate or owner is None:
+                self.problems.append(self._moved(key, entry, net4, owner, loc))
+                return entry.ipv4, entry.ipv6
+            self.book.move(key)  # the old address stays retired under `key#n`; a new one is pinned below
         allocator = allocators.get(str(net4))
         if allocator is None:
             allocator = allocators[str(net4)] = HostAllocator(net4, self.hosts_index.used_offsets(net4))
@@ -255,6 +288,22 @@ class _Planner:
         ipv4, ipv6 = address_at(net4, offset), address_at(net6, offset)
         self.book.add(key, ipv4, ipv6)
         return ipv4, ipv6
+
+    def _moved(self, key: str, entry: m.LedgerEntry, net4: IPNetwork, owner: str | None, loc: tuple) -> Problem:  # type: ignore[type-arg]
+        """A pinned address outside the subnet it now belongs in: refuse, naming the command that renumbers."""
+        name = key.split(":", 1)[1]
+        message = (
+            f"{name} has {entry.ipv4} in the ledger, outside its subnet {net4} (its system moved to another site "
+            f"or its tier to another zone); "
+        )
+        if owner is None:
+            return self.loaded.where(None, ("shared_services",), message + "restore the ledger from git")
+        return self.loaded.where(
+            owner,
+            loc,
+            message + f"run `itpark allocate {self.loaded.root} --reallocate {owner}` to renumber it "
+            "(the old address stays retired)",
+        )
 
     # -- shared services ---------------------------------------------------------------------------------------
     def _service_instances(self) -> Iterable[tuple[str, str, object]]:
@@ -589,7 +638,9 @@ class _Planner:
         )
         space = spaces[site_id]
         core4, core6 = IPNetwork(space.site.core_v4), IPNetwork(space.site.core_v6)
-        router = self._pin(f"router:{site_id}/{key}", core4, core6, self.core_allocators[site_id])
+        router = self._pin(
+            f"router:{site_id}/{key}", core4, core6, self.core_allocators[site_id], tenant_id, ("systems", index)
+        )
         if router is None:
             self.problems.append(
                 self.loaded.where(
@@ -680,7 +731,8 @@ class _Planner:
             for number in range(1, tier.count + 1):
                 hostname = f"{tier.name}-{number:02d}"
                 inventory = f"{hostname}.{spec.id}.{tenant_id}"
-                pinned = self._pin(f"host:{inventory}", net4, net6, allocators)
+                loc = ("systems", index, "tiers", tier_index)
+                pinned = self._pin(f"host:{inventory}", net4, net6, allocators, tenant_id, loc)
                 if pinned is None:
                     self.problems.append(
                         self.loaded.where(
@@ -849,16 +901,11 @@ def _subnet(name: str, zone: str, site: str, net4: IPNetwork, net6: IPNetwork, p
     )
 
 
-def _is_pinned(key: str) -> bool:
-    """Host and router entries are single addresses; everything else is a block."""
-    return key.startswith(("host:", "router:"))
-
-
 def _space_use(site: m.Site, ledger: tuple[m.LedgerEntry, ...]) -> m.SpaceUse:
     supernet4, supernet6 = IPNetwork(site.ipv4_supernet), IPNetwork(site.ipv6_prefix)
     used = {"active": [0, 0], "retired": [0, 0]}  # [IPv4 addresses, IPv6 /64s]
     for entry in ledger:
-        if _is_pinned(entry.key) or not entry.key.startswith(f"{site.id}/"):
+        if is_pinned(entry.key) or not entry.key.startswith(f"{site.id}/"):
             continue
         counts = used[entry.state]
         counts[0] += IPNetwork(entry.ipv4).size

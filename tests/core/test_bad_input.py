@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,7 +275,7 @@ def test_tenant_that_does_not_fit_the_remaining_space(park_copy) -> None:
         .replace("defaults:\n", "addressing: {core_prefix_v4: 24}\ndefaults:\n"),
         encoding="utf-8",
     )
-    (root / "allocations.yaml").unlink()
+    shutil.rmtree(root / "ledger")
     result = run_cli("validate", str(root))
     assert result.returncode == 2
     assert re.search(

@@ -64,8 +64,8 @@ def test_plan_is_byte_identical_across_runs_and_tenant_file_order(name: str, tmp
     source = ROOT / "stacks" / name
     target = tmp_path / name
     (target / "tenants").mkdir(parents=True)
-    for extra in ("park.yaml", "allocations.yaml"):
-        shutil.copy(source / extra, target / extra)
+    shutil.copy(source / "park.yaml", target / "park.yaml")
+    shutil.copytree(source / "ledger", target / "ledger")
     files = sorted((source / "tenants").glob("*.yaml"))
     random.Random(7).shuffle(files)
     for path in files:

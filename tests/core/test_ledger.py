@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from netaddr import IPNetwork
 
 from itpark.errors import SpecError
 from itpark.plan import plan_park
-from itpark.plan.ledger import read_ledger, render_ledger
+from itpark.plan.ledger import ledger_changes_on_disk, read_ledger, render_ledger, write_ledger
 from itpark.plan.model import Plan
 from tests.core.conftest import run_cli
 
@@ -54,7 +55,7 @@ def tenant_text(level: int, app_count: int, systems: int) -> str:
 def allocate(root: Path) -> Plan:
     """What `itpark allocate` does, in-process: plan, then record the ledger."""
     plan = plan_park(root)
-    (root / "allocations.yaml").write_text(render_ledger(plan.park.name, plan.ledger), encoding="utf-8")
+    write_ledger(root, ledger_changes_on_disk(root, read_ledger(root), render_ledger(plan.park.name, plan.ledger)))
     return plan
 
 
@@ -109,7 +110,7 @@ def test_random_add_remove_sequences_keep_every_address(ops) -> None:  # type: i
         specs: dict[str, tuple[int, int, int]] = {}  # tenant -> (level, app count, systems)
         for op, tenant, number in ops:
             path = root / "tenants" / f"{tenant}.yaml"
-            before = read_ledger(root / "allocations.yaml")
+            before = read_ledger(root).entries
             previous = specs.get(tenant)
             if op == "remove":
                 specs.pop(tenant, None)
@@ -134,7 +135,7 @@ def test_random_add_remove_sequences_keep_every_address(ops) -> None:  # type: i
                     specs[tenant] = previous
                     path.write_text(tenant_text(*previous), encoding="utf-8")
                 continue
-            after = read_ledger(root / "allocations.yaml")
+            after = read_ledger(root).entries
             check_invariants(before, after)
             # what the plan uses is active; everything else it ever had is retired, never freed
             active = used_keys(plan)
@@ -174,7 +175,7 @@ def test_allocate_check_and_retire_and_reactivate(park_copy) -> None:
     stale = run_cli("allocate", "--check", str(root))
     assert stale.returncode == 1 and "- dc1/softviet/erp (retired, stays reserved)" in stale.stdout
     assert run_cli("allocate", str(root)).returncode == 0
-    ledger = read_ledger(root / "allocations.yaml")
+    ledger = read_ledger(root).entries
     assert ledger["dc1/softviet/erp"].state == "retired"
     assert ledger["dc1/softviet/erp"].ipv4 == old.block_v4
     # a newcomer never gets the retired block
@@ -191,20 +192,21 @@ def test_allocate_check_and_retire_and_reactivate(park_copy) -> None:
 
 def test_allocate_writes_atomically_and_deterministically(park_copy) -> None:
     root = park_copy()
-    ledger = root / "allocations.yaml"
-    original = ledger.read_text(encoding="utf-8")
-    ledger.unlink()
+    ledger = root / "ledger"
+    original = {p.name: p.read_text(encoding="utf-8") for p in ledger.iterdir()}
+    shutil.rmtree(ledger)
     assert run_cli("allocate", str(root)).returncode == 0
-    assert ledger.read_text(encoding="utf-8") == original
-    assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
+    assert {p.name: p.read_text(encoding="utf-8") for p in ledger.iterdir()} == original
+    assert not [p for p in ledger.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_corrupt_ledger_is_a_clear_error(park_copy) -> None:
     root = park_copy()
-    ledger = root / "allocations.yaml"
+    ledger = root / "ledger" / "softviet.yaml"
     ledger.write_text(ledger.read_text(encoding="utf-8").replace("state: active", "state: gone", 1), encoding="utf-8")
     result = run_cli("plan", str(root))
     assert result.returncode == 2
     assert (
-        "allocations.yaml:9: allocations[0].state: expected one of ('active', 'retired'), got 'gone'" in result.stderr
+        "ledger/softviet.yaml:10: allocations[0].state: expected one of ('active', 'retired'), got 'gone'"
+        in result.stderr
     )
