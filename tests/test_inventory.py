@@ -137,7 +137,8 @@ def test_evidence_groups_checks_and_fails_missing_controls(tmp_path: Path) -> No
     assert path == tmp_path / "park" / "h1.json"
     text = path.read_text()
     assert json.loads(text) == ev and text == json.dumps(ev, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    assert set(ev) == {"host", "park", "level", "controls"}
+    assert set(ev) == {"host", "park", "level", "run", "controls"}
+    assert set(ev["run"]) == {"id", "taken_at"} and ev["run"]["taken_at"].endswith("Z")
 
 
 def test_progress_collects_results_and_evidence() -> None:

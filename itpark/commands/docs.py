@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from itpark.commands._common import add_stack, progress, stack_dir
@@ -28,8 +29,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence root; reads <root>/<park>/<host>.json if present (default: evidence)",
     )
     parser.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="count evidence ages to this day (default: the day of the newest evidence; same inputs, same bytes)",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the docs on disk differ from a fresh render"
     )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         f"rendering {plan.park.name}: {len(plan.tenants)} tenants, {len(langs)} language(s), "
         f"evidence for {len(evidence)} host(s)"
     )
-    files = render_docs(plan, build_enforcement(), evidence, langs)  # EngineMissing (exit 2) without `dot`
+    files = render_docs(plan, build_enforcement(), evidence, langs, args.as_of)  # EngineMissing (exit 2) without `dot`
     if args.check:
         changed = differences(files, out)
         for rel in changed:

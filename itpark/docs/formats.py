@@ -192,7 +192,7 @@ class Tables:
     def __init__(self, f: Markdown, m: Mapping[str, Any], lang: str, views: Views) -> None:
         self.f, self.m, self.lang, self.views = f, m, lang, views
         self._enforcers: dict[str, list[object]] = {}
-        self._status: dict[tuple[str, int, int, int], object] = {}
+        self._status: dict[tuple[str, int, int, int, bool], object] = {}
         self._ep: dict[str, str] = {}
         self._compliance_rows: dict[tuple[object, ...], str] = {}  # ControlRow.key -> its row
         self._dossier_rows: dict[tuple[object, ...], str] = {}
@@ -363,32 +363,53 @@ class Tables:
     def enforced(self, r: ControlRow) -> str:
         f, m = self.f, self.m
         if r.control.id not in self._enforcers:  # the same for every system: format it once
-            self._enforcers[r.control.id] = [
-                f.join([m["enforcer"][kind], ": ", f.code(file), " (", "; ".join(symbols), ")"], "")
-                for kind, file, symbols in self.views.enforcer_groups(r)
-            ]
+            parts: list[object] = []
+            for category, groups in self.views.enforcer_groups(r):
+                parts.append(f.b(m["category"][category]))
+                parts += [
+                    f.join([m["enforcer"][kind], ": ", f.code(file), " (", "; ".join(symbols), ")"], "")
+                    for kind, file, symbols in groups
+                ]
+            if r.manual:
+                parts.append(f"{m['compliance']['manual']}: {r.manual[self.lang]}")
+            self._enforcers[r.control.id] = parts
         parts = list(self._enforcers[r.control.id])
         if r.flows:
             parts.append(m["compliance"]["flows_rules"].format(flows=r.flows, rules=r.rules))
-        if r.manual:
-            parts.append(f"{m['compliance']['manual']}: {r.manual[self.lang]}")
         if not parts:
             return str(m["compliance"]["nothing"])
         return f.join(_interleave(parts, f.br()), "")
 
     def status(self, r: ControlRow) -> object:
-        key = (r.status, r.hosts_pass, r.hosts_fail, r.hosts)
+        key = (r.status, r.hosts_pass, r.hosts_fail, r.hosts, bool(r.manual))
         if key not in self._status:
             self._status[key] = self._status_text(r)
         return self._status[key]
 
     def _status_text(self, r: ControlRow) -> str:
+        """The badge, then n/N hosts passing whenever any host was checked, then a documentary part still due."""
         f, m = self.f, self.m
-        text = f.badge(r.status, m["status"][r.status])
+        parts: list[object] = [f.badge(r.status, m["status"][r.status])]
         if r.hosts_pass or r.hosts_fail:
             hosts = m["compliance"]["hosts"].format(passed=r.hosts_pass, failed=r.hosts_fail, total=r.hosts)
-            return f.join([text, f" ({hosts})"], "")
-        return text
+            parts.append(f" ({hosts})")
+        if r.manual and r.status in ("pass", "partly"):
+            parts.append(f" — {m['compliance']['documents_due']}")
+        return f.join(parts, "") if len(parts) > 1 else parts[0]  # type: ignore[return-value]
+
+    def evidence_note(self, system: System) -> str:
+        """Which runs the system's evidence comes from, how many hosts have it and how old it is."""
+        m = self.m["evidence"]
+        runs, oldest, hosts = self.views.evidence_runs(system)
+        if not hosts:
+            return str(m["none"]).format(total=len(system.hosts))
+        age = self.views.age_days(oldest)
+        when = (
+            m["age"].format(day=oldest.isoformat(), days=age, as_of=self.views.as_of)
+            if age is not None
+            else m["unknown"]
+        )
+        return str(m["runs"]).format(hosts=hosts, total=len(system.hosts), runs=", ".join(runs) or "—", when=when)
 
 
 def _interleave(parts: list[object], sep: object) -> list[object]:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from itertools import pairwise
@@ -153,16 +154,21 @@ def tenant_pages(tenants: Iterable[Tenant], m: Mapping[str, Any]) -> list[Page]:
 
 
 def render_docs(
-    plan: Plan, enforcement: Enforcement, evidence: Mapping[str, Mapping[str, Any]], langs: Iterable[str] = LANGS
+    plan: Plan,
+    enforcement: Enforcement,
+    evidence: Mapping[str, Mapping[str, Any]],
+    langs: Iterable[str] = LANGS,
+    as_of: date | None = None,
 ) -> dict[str, str]:
     """Relative path -> file text for the whole docs folder of one park.
 
     Forked worker processes take equal slices of the tenants (their pages in every language and format, and
     their systems' diagrams, each laid out by its own `dot`) plus one task for the park-wide pages; the
-    result does not depend on how the work is split or the order the tasks finish in.
+    result does not depend on how the work is split or the order the tasks finish in. Evidence ages are
+    counted to `as_of` (default: the day of the newest evidence), so the same inputs render the same bytes.
     """
     langs = tuple(langs)
-    views = Views(plan, enforcement, evidence)
+    views = Views(plan, enforcement, evidence, as_of)
     files: dict[str, str] = {
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }

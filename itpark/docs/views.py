@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from itpark.catalog import Baseline, Control, resolve_baseline
 from itpark.docs.enforcement import Enforcement, Enforcer
+from itpark.docs.evidence import run_id, taken_date
 from itpark.plan.flows import service_catalog
 from itpark.plan.model import Flow, LedgerEntry, Plan, Site, Subnet, System, Tenant
 
-STATUSES = ("pass", "fail", "manual", "not_checked")
+# Evidence status of a control for one system. "pass" (met) only when every host of the system has passing
+# evidence for it and no documentary part is outstanding; "partly" when some hosts lack it (n/N) or documents are
+# still due; "document" when no role can ever observe it, so only documents can show it is met.
+CATEGORIES = ("enforce", "check", "document")
+STATUSES = ("pass", "partly", "fail", "not_checked", "document")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,12 @@ class ControlRow:
     hosts_pass: int
     hosts_fail: int
     hosts: int
-    manual: Mapping[str, str]
+    manual: Mapping[str, str]  # the documentary part still due, {lang: text}; empty when there is none
+
+    @property
+    def response(self) -> str:
+        """The dossier's per-requirement answer: met, partly or not (met)."""
+        return {"pass": "met", "partly": "partly"}.get(self.status, "not")
 
     @property
     def key(self) -> tuple[str, int, bool, int, int, str, int, int, int]:
@@ -79,8 +90,17 @@ class MatrixCell:
 class Views:
     """Everything the templates show, computed once per plan and shared by both languages."""
 
-    def __init__(self, plan: Plan, enforcement: Enforcement, evidence: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        enforcement: Enforcement,
+        evidence: Mapping[str, Mapping[str, Any]],
+        as_of: date | None = None,
+        version: str = "",
+    ) -> None:
         self.plan = plan
+        self.as_of = as_of if as_of is not None else newest_evidence(evidence)
+        self.version = version  # the plan hash the running header shows
         self.baseline: Baseline = resolve_baseline(plan.baseline.id)
         self.enforcement = enforcement
         self.evidence = evidence
@@ -201,12 +221,17 @@ class Views:
             self._compliance[system.key] = self._rows(system)
         return self._compliance[system.key]
 
-    def enforcer_groups(self, row: ControlRow) -> list[tuple[str, str, list[str]]]:
-        """(kind, file, symbols) with the symbols of one file together, for a compact matrix cell."""
-        groups: dict[tuple[str, str], list[str]] = {}
+    def enforcer_groups(self, row: ControlRow) -> list[tuple[str, list[tuple[str, str, list[str]]]]]:
+        """(category, [(kind, file, symbols)]) in the order enforce, check, document, with the symbols of one
+        file together, for a compact matrix cell."""
+        groups: dict[str, dict[tuple[str, str], list[str]]] = {c: {} for c in CATEGORIES}
         for e in row.enforcers:
-            groups.setdefault((e.kind, e.file), []).append(e.symbol)
-        return [(kind, file, symbols) for (kind, file), symbols in groups.items()]
+            groups[e.category].setdefault((e.kind, e.file), []).append(e.symbol)
+        return [
+            (category, [(kind, file, symbols) for (kind, file), symbols in found.items()])
+            for category, found in groups.items()
+            if found
+        ]
 
     def _rows(self, system: System) -> list[ControlRow]:
         rows = []
@@ -221,12 +246,8 @@ class Views:
             results = [e["controls"][ref.id]["status"] for e in evidence if e and ref.id in e.get("controls", {})]
             passed, failed = results.count("pass"), len(results) - results.count("pass")
             manual = self.enforcement.manual.get(ref.id, {})
-            if failed:
-                status = "fail"
-            elif passed:
-                status = "pass"
-            else:
-                status = "manual" if manual else "not_checked"
+            checkable = bool(results) or self.enforcement.checkable(ref.id)
+            status = evidence_status(passed, failed, len(system.hosts), checkable, bool(manual))
             flows = flows_by_control.get(ref.id, [])
             rows.append(
                 ControlRow(
@@ -245,9 +266,38 @@ class Views:
             )
         return rows
 
+    def evidence_runs(self, system: System) -> tuple[tuple[str, ...], date | None, int]:
+        """(run ids, the oldest day among them, hosts with evidence) of the system's hosts' evidence."""
+        found = [self.evidence[h.name] for h in system.hosts if h.name in self.evidence]
+        runs = tuple(sorted({run_id(e) for e in found if run_id(e)}))
+        days = [d for d in (taken_date(e) for e in found) if d is not None]
+        return runs, min(days) if days else None, len(found)
+
+    def age_days(self, day: date | None) -> int | None:
+        if day is None or self.as_of is None:
+            return None
+        return (self.as_of - day).days
+
     def status_counts(self, rows: Iterable[ControlRow]) -> dict[str, int]:
         counts = Counter(r.status for r in rows)
         return {s: counts[s] for s in STATUSES}
+
+
+def evidence_status(passed: int, failed: int, hosts: int, checkable: bool, documents_due: bool) -> str:
+    """A control is met only when every one of the system's hosts passed it and no documentary part is due."""
+    if failed:
+        return "fail"
+    if passed and passed == hosts:
+        return "partly" if documents_due else "pass"
+    if passed:
+        return "partly"
+    return "not_checked" if checkable else "document"
+
+
+def newest_evidence(evidence: Mapping[str, Mapping[str, Any]]) -> date | None:
+    """The default as-of date: the day of the newest evidence, so a render depends only on its inputs."""
+    days = [d for d in (taken_date(dict(e)) for e in evidence.values()) if d is not None]
+    return max(days) if days else None
 
 
 def _cells(raw: Mapping[tuple[str, str], tuple[set[str], set[str], set[str]]]) -> dict[tuple[str, str], MatrixCell]:

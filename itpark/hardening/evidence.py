@@ -1,16 +1,36 @@
-"""Evidence files: evidence/<park>/<host>.json, one per host, deterministic (no timestamps)."""
+"""Evidence files: evidence/<park>/<host>.json, one per host.
+
+Each file records the run that took it: `run.id` (one id per `itpark harden` invocation, shared by every host it
+wrote) and `run.taken_at` (UTC, ISO 8601, seconds). The documents read both (itpark/docs/evidence.py) and show
+the evidence's age relative to `itpark docs --as-of DATE`. The rest of the file depends only on the checks.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from itpark.fileio import dumps_json, write_text_atomic
 
 
+@cache
+def current_run() -> dict[str, str]:
+    """This process's run: every host's evidence written by one `itpark harden` carries the same id and time."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {"id": f"{now:%Y%m%dT%H%M%SZ}-{os.getpid()}", "taken_at": now.isoformat().replace("+00:00", "Z")}
+
+
 def build_evidence(
-    host: str, park: str, level: int, checks: Iterable[Mapping[str, Any]], controls: Iterable[str]
+    host: str,
+    park: str,
+    level: int,
+    checks: Iterable[Mapping[str, Any]],
+    controls: Iterable[str],
+    run: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Group the roles' checks by control; a control passes when all its checks pass.
 
@@ -41,7 +61,14 @@ def build_evidence(
         items.sort(key=lambda c: (c["name"], c["expected"], c["observed"]))
         status = "pass" if all(c["status"] == "pass" for c in items) else "fail"
         result[control] = {"status": status, "checks": items}
-    return {"host": host, "park": park, "level": level, "controls": result}
+    taken = dict(run or current_run())
+    return {
+        "host": host,
+        "park": park,
+        "level": level,
+        "run": {"id": taken["id"], "taken_at": taken["taken_at"]},
+        "controls": result,
+    }
 
 
 def write_evidence(root: Path, evidence: Mapping[str, Any]) -> Path:

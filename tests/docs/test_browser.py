@@ -8,7 +8,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from docs_parks import PARKS, REPO
+from docs_parks import PARKS
+
+from itpark.docs import write_docs
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 FLAGS = (
@@ -48,8 +50,9 @@ def _local(url: str) -> tuple[Path, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("park", PARKS)
-def test_every_page_renders_with_links_and_images(browser, park: str, tmp_path: Path) -> None:
-    root = REPO / "docs" / park
+def test_every_page_renders_with_links_and_images(browser, park: str, rendered, tmp_path: Path) -> None:
+    root = tmp_path / park
+    write_docs(rendered[park], root)  # a fresh render, not the committed copy
     pages = sorted(root.rglob("*.html"))
     assert len(pages) > 20
     svgs = 0
@@ -77,8 +80,9 @@ def test_every_page_renders_with_links_and_images(browser, park: str, tmp_path: 
 
 
 @pytest.mark.slow
-def test_screenshot_of_the_topology(browser, tmp_path: Path) -> None:
-    browser.get((REPO / "docs/quangnam-cloud/en/topology.html").as_uri())
+def test_screenshot_of_the_topology(browser, rendered, tmp_path: Path) -> None:
+    write_docs(rendered["quangnam-cloud"], tmp_path / "site")
+    browser.get((tmp_path / "site/en/topology.html").as_uri())
     target = Path(os.environ.get("ITPARK_SCREENSHOT_DIR", tmp_path)) / SCREENSHOT
     target.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(target))
