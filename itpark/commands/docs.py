@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from datetime import date
@@ -12,7 +13,8 @@ from itpark.commands._common import add_stack, progress, stack_dir
 from itpark.docs import LANGS, differences, render_docs, write_docs
 from itpark.docs.enforcement import build_enforcement
 from itpark.docs.evidence import load_evidence
-from itpark.plan import plan_park
+from itpark.fileio import dumps_json
+from itpark.plan import Plan, plan_park
 
 NAME = "docs"
 HELP = "render the park's docs (overview, topology, address plan, flow and compliance matrices, level dossiers)"
@@ -35,8 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="count evidence ages to this day (default: the day of the newest evidence; same inputs, same bytes)",
     )
     parser.add_argument(
+        "--no-docx", action="store_true", help="skip the DOCX copy of every dossier (made by default; never committed)"
+    )
+    parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the docs on disk differ from a fresh render"
     )
+
+
+def plan_hash(plan: Plan) -> str:
+    """A short hash of the whole plan: the version a printed dossier names."""
+    return hashlib.sha256(dumps_json(plan.to_jsonable()).encode("utf-8")).hexdigest()[:12]
 
 
 def _day(text: str) -> date:
@@ -56,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
         f"rendering {plan.park.name}: {len(plan.tenants)} tenants, {len(langs)} language(s), "
         f"evidence for {len(evidence)} host(s)"
     )
-    files = render_docs(plan, build_enforcement(), evidence, langs, args.as_of)  # EngineMissing (exit 2) without `dot`
+    docx = not (args.check or args.no_docx)  # --check compares the committed text files only
+    files = render_docs(  # EngineMissing (exit 2) without `dot`
+        plan, build_enforcement(), evidence, langs, args.as_of, docx=docx, version=plan_hash(plan)
+    )
     if args.check:
         changed = differences(files, out)
         for rel in changed:

@@ -6,12 +6,15 @@ and a macro call costs ten times a method call. HTML escapes every plain string 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
 
+from itpark.docs.dossier import Block, Code, DossierBuilder, Todo
 from itpark.docs.views import ControlRow, MatrixCell, Views, endpoint
 from itpark.plan.model import Flow, Mount, Rule, SecurityGroup, System
 
@@ -189,8 +192,12 @@ FORMATS: dict[str, type[Markdown]] = {"md": Markdown, "html": Html}
 class Tables:
     """The long tables (rules, flows, compliance) as rows of cells, for one format and one language."""
 
-    def __init__(self, f: Markdown, m: Mapping[str, Any], lang: str, views: Views) -> None:
+    def __init__(
+        self, f: Markdown, m: Mapping[str, Any], lang: str, views: Views, dossiers: DossierBuilder | None = None
+    ) -> None:
         self.f, self.m, self.lang, self.views = f, m, lang, views
+        self.dossiers = dossiers or DossierBuilder(views, m, lang)
+        self._block_rows: dict[int, tuple[tuple[str, ...], str]] = {}  # id(row) -> (row, its text)
         self._enforcers: dict[str, list[object]] = {}
         self._status: dict[tuple[str, int, int, int, bool], object] = {}
         self._ep: dict[str, str] = {}
@@ -411,6 +418,50 @@ class Tables:
         )
         return str(m["runs"]).format(hosts=hosts, total=len(system.hosts), runs=", ".join(runs) or "—", when=when)
 
+    # -- the dossiers: blocks from dossier.DossierBuilder, the same ones the DOCX is made of ------------------------
+    def dossier(self, tenant: Any, system: Any) -> str:
+        return self.blocks(self.dossiers.cached(("system", system.key), lambda: self.dossiers.system(tenant, system)))
+
+    def combined(self, tenant: Any, systems: Any) -> str:
+        key = ("combined", tenant.name)
+        return self.blocks(self.dossiers.cached(key, lambda: self.dossiers.combined(tenant, systems)))
+
+    def blocks(self, blocks: list[Block]) -> str:
+        f, out = self.f, []
+        for b in blocks:
+            if b.kind in ("h1", "h2", "h3"):
+                out.append(f.h(int(b.kind[1]), b.text, b.anchor))
+            elif b.kind == "p":
+                out.append(f.p(self._cell(b.text)))
+            elif b.kind == "note":
+                out.append(f.note(b.text))
+            elif b.kind == "img":
+                out.append(f.img(b.text, b.anchor))
+            else:
+                row = self._row if b.shared else self._plain_row
+                out.append(f.join([f.table(b.head), "\n", f.lines_nl([row(r) for r in b.rows]), f.end()], ""))
+        return f.join(out, "\n\n")
+
+    def _row(self, row: tuple[str, ...]) -> str:
+        """Requirement rows are shared objects across systems: each is formatted once."""
+        cached = self._block_rows.get(id(row))
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        text = self.f.row([self._cell(c) for c in row])
+        self._block_rows[id(row)] = (row, text)
+        return text
+
+    def _plain_row(self, row: tuple[str, ...]) -> str:
+        return self.f.row([self._cell(c) for c in row])
+
+    def _cell(self, cell: str) -> object:
+        cls = cell.__class__
+        if cls is Code:
+            return self.f.code(cell)
+        if cls is Todo:
+            return self.f.badge("todo", cell)
+        return cell
+
 
 def _interleave(parts: list[object], sep: object) -> list[object]:
     out: list[object] = []
@@ -433,3 +484,57 @@ def matrix_cell(cell: MatrixCell | None, count: bool = False) -> str:
         return ""
     parts = [f"{arrow} {', '.join(ports)}" for arrow, ports in (("→", cell.out), ("←", cell.back)) if ports]
     return " · ".join(parts) + (f" ({cell.systems})" if count else "")
+
+
+def compliance_csv(views: Views, m: Mapping[str, Any], lang: str) -> str:
+    """The compliance matrix as CSV: one row per (system, applicable control), in the page's language."""
+    c = m["csv"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c[k] for k in CSV_COLUMNS])
+    for system in views.systems:
+        for r in views.compliance(system):
+            groups = dict(views.enforcer_groups(r))
+            named = {
+                k: "; ".join(f"{file} ({', '.join(symbols)})" for _, file, symbols in groups.get(k, []))
+                for k in ("enforce", "check", "document")
+            }
+            writer.writerow(
+                [
+                    system.key,
+                    system.level,
+                    r.control.id,
+                    r.control.title_vi if lang == "vi" else r.control.title,
+                    r.min_level,
+                    m["common"]["yes"] if r.confirmed else m["common"]["unconfirmed"],
+                    m["dossier"]["responses"][r.response],
+                    m["status"][r.status],
+                    r.hosts_pass,
+                    r.hosts_fail,
+                    r.hosts,
+                    named["enforce"],
+                    named["check"],
+                    named["document"],
+                    r.manual.get(lang, "") if r.manual else "",
+                ]
+            )
+    return out.getvalue()
+
+
+CSV_COLUMNS = (
+    "system",
+    "level",
+    "control",
+    "requirement",
+    "min_level",
+    "confirmed",
+    "response",
+    "status",
+    "hosts_pass",
+    "hosts_fail",
+    "hosts",
+    "enforced_by",
+    "checked_by",
+    "documented_by",
+    "documents_due",
+)

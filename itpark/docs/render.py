@@ -27,10 +27,12 @@ from markupsafe import Markup
 from ruamel.yaml import YAML
 
 from itpark.docs.diagrams import dot_env, park_graph, render_svg, system_graph
+from itpark.docs.docx import dossier_docx
+from itpark.docs.dossier import Block, DossierBuilder, combined_groups, combined_path
 from itpark.docs.enforcement import Enforcement
-from itpark.docs.formats import FORMATS, Html, Markdown, Tables
+from itpark.docs.formats import FORMATS, Html, Markdown, Tables, compliance_csv
 from itpark.docs.views import STATUSES, Views, system_anchor
-from itpark.fileio import write_text_atomic
+from itpark.fileio import write_bytes_atomic, write_text_atomic
 from itpark.plan.model import Plan, Tenant
 
 LANGS = ("vi", "en")
@@ -42,7 +44,8 @@ NAV_KEYS = {
     "flows": "flows",
     "compliance": "compliance",
 }
-MANAGED_SUFFIXES = (".md", ".html", ".svg")
+TEXT_SUFFIXES = (".md", ".html", ".svg", ".csv")
+MANAGED_SUFFIXES = (*TEXT_SUFFIXES, ".docx")
 FMTS = ("md", "html")
 PAGE_JOBS = max(2, len(os.sched_getaffinity(0)))  # worker processes: pages and diagrams
 SLICES_PER_JOB = 8  # tenant slices per worker: small enough that the workers finish together
@@ -116,6 +119,8 @@ def _environment(fmt: str) -> Environment:
         f=FORMATS[fmt](),
         fmt=_fmt,
         anchor=system_anchor,
+        combined_groups=combined_groups,
+        combined_path=combined_path,
         rule_count=lambda system: sum(len(g.rules) for g in system.security_groups),
         statuses=STATUSES,
         nav_keys=NAV_KEYS,
@@ -123,11 +128,11 @@ def _environment(fmt: str) -> Environment:
     return env
 
 
-def _context(fmt: str, lang: str, views: Views, langs: tuple[str, ...]) -> dict[str, Any]:
+def _context(fmt: str, lang: str, views: Views, langs: tuple[str, ...], dossiers: DossierBuilder) -> dict[str, Any]:
     """What a page needs of one language: the messages, the long tables, endpoint names, the other language."""
     other = next((x for x in langs if x != lang), None)
     m = messages(lang)
-    tables = Tables(FORMATS[fmt](), m, lang, views)
+    tables = Tables(FORMATS[fmt](), m, lang, views, dossiers)
     return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
 
 
@@ -150,6 +155,11 @@ def tenant_pages(tenants: Iterable[Tenant], m: Mapping[str, Any]) -> list[Page]:
                     {"tenant": tenant, "system": system},
                 )
             )
+        small = combined_groups(tenant)
+        if small:
+            title = f"{m['dossier']['combined_short']} {tenant.name}"
+            context = {"tenant": tenant, "systems": small}
+            found.append(Page(combined_path(tenant), "combined.j2", "dossier", title, context))
     return found
 
 
@@ -159,16 +169,20 @@ def render_docs(
     evidence: Mapping[str, Mapping[str, Any]],
     langs: Iterable[str] = LANGS,
     as_of: date | None = None,
-) -> dict[str, str]:
+    docx: bool = False,
+    version: str = "",
+) -> dict[str, Any]:
     """Relative path -> file text for the whole docs folder of one park.
 
     Forked worker processes take equal slices of the tenants (their pages in every language and format, and
     their systems' diagrams, each laid out by its own `dot`) plus one task for the park-wide pages; the
     result does not depend on how the work is split or the order the tasks finish in. Evidence ages are
     counted to `as_of` (default: the day of the newest evidence), so the same inputs render the same bytes.
+    With `docx`, every dossier is also a .docx file (bytes; the other values are text). `version` is the plan
+    hash the dossiers' running header shows.
     """
     langs = tuple(langs)
-    views = Views(plan, enforcement, evidence, as_of)
+    views = Views(plan, enforcement, evidence, as_of, version)
     files: dict[str, str] = {
         "style.css": resources.files("itpark.docs").joinpath("static/style.css").read_text("utf-8")
     }
@@ -177,10 +191,18 @@ def render_docs(
     dot_env()  # its temporary folder belongs to this process, not to a worker
     for fmt in FMTS:  # templates compiled once here, not once in every worker
         env = _environment(fmt)
-        for name in [*(f"{page}.j2" for page in (*PAGES, "tenant", "dossier")), f"layout.{fmt}.j2"]:
+        for name in [*(f"{page}.j2" for page in (*PAGES, "tenant", "dossier", "combined")), f"layout.{fmt}.j2"]:
             env.get_template(name)
-    _JOB_STATE["views"], _JOB_STATE["langs"] = views, langs  # inherited by the forked workers, never pickled
-    _JOB_STATE["contexts"] = {(lang, fmt): _context(fmt, lang, views, langs) for lang in langs for fmt in FMTS}
+    _JOB_STATE["views"], _JOB_STATE["langs"], _JOB_STATE["docx"] = (
+        views,
+        langs,
+        docx,
+    )  # inherited by the forked workers, never pickled
+    builders = {lang: DossierBuilder(views, messages(lang), lang) for lang in langs}
+    _JOB_STATE["builders"] = builders
+    _JOB_STATE["contexts"] = {
+        (lang, fmt): _context(fmt, lang, views, langs, builders[lang]) for lang in langs for fmt in FMTS
+    }
     slices = _slices(len(plan.tenants), PAGE_JOBS * SLICES_PER_JOB)
     workers = min(PAGE_JOBS, len(slices) + 1)
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
@@ -229,15 +251,35 @@ def _render(pages_of_lang: Callable[[str], list[Page]]) -> dict[str, str]:
                     path=page.path,
                 )
                 files[f"{lang}/{page.path}.{fmt}"] = _tidy(text, fmt)
+        builder: DossierBuilder = _JOB_STATE["builders"][lang]
+        if _JOB_STATE.get("docx"):
+            for page in found:
+                blocks = _dossier_blocks(builder, page)
+                if blocks:
+                    header = f"{blocks[0].text} · {builder.version_line()}"
+                    files[f"{lang}/{page.path}.docx"] = dossier_docx(
+                        blocks, blocks[0].text, header, lang, builder.v.as_of
+                    )
+        builder.clear()  # every format is done with this slice's dossiers
     return files
+
+
+def _dossier_blocks(builder: DossierBuilder, page: Page) -> list[Block]:
+    c = page.context
+    if page.template == "dossier.j2":
+        return builder.cached(("system", c["system"].key), lambda: builder.system(c["tenant"], c["system"]))
+    if page.template == "combined.j2":
+        return builder.cached(("combined", c["tenant"].name), lambda: builder.combined(c["tenant"], c["systems"]))
+    return []
 
 
 def _render_park() -> dict[str, str]:
     """The park-wide pages and the park diagram of each language."""
     views: Views = _JOB_STATE["views"]
-    files = _render(lambda lang: park_pages(messages(lang)))
+    files: dict[str, Any] = _render(lambda lang: park_pages(messages(lang)))
     for lang in _JOB_STATE["langs"]:
         files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, messages(lang)))
+        files[f"{lang}/compliance.csv"] = compliance_csv(views, messages(lang), lang)
     return files
 
 
@@ -280,14 +322,25 @@ def _tidy(text: str, fmt: str) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def write_docs(files: Mapping[str, str], out: Path) -> tuple[list[str], list[str]]:
+def _same(target: Path, content: str | bytes) -> bool:
+    if not target.is_file():
+        return False
+    if isinstance(content, bytes):
+        return target.read_bytes() == content
+    return target.read_text(encoding="utf-8") == content
+
+
+def write_docs(files: Mapping[str, str | bytes], out: Path) -> tuple[list[str], list[str]]:
     """Write changed files atomically and remove the files a previous run made that no longer exist."""
     written = []
-    for rel, text in files.items():
+    for rel, content in files.items():
         target = out / rel
-        if target.is_file() and target.read_text(encoding="utf-8") == text:
+        if _same(target, content):
             continue
-        write_text_atomic(target, text)
+        if isinstance(content, bytes):
+            write_bytes_atomic(target, content)
+        else:
+            write_text_atomic(target, content)
         target.chmod(0o644)  # a static site others serve and read; the temporary file was private
         written.append(rel)
     removed = stale_files(files, out)
@@ -296,24 +349,22 @@ def write_docs(files: Mapping[str, str], out: Path) -> tuple[list[str], list[str
     return written, removed
 
 
-def stale_files(files: Mapping[str, str], out: Path) -> list[str]:
+def stale_files(files: Mapping[str, str | bytes], out: Path) -> list[str]:
+    """Managed files in `out` a render no longer makes; DOCX files only when this render made DOCX files."""
     langs = {rel.split("/", 1)[0] for rel in files if "/" in rel}
+    suffixes = MANAGED_SUFFIXES if any(rel.endswith(".docx") for rel in files) else TEXT_SUFFIXES
     stale = []
     for lang in sorted(langs):
         for path in sorted((out / lang).rglob("*")):
             rel = path.relative_to(out).as_posix()
-            if path.is_file() and path.suffix in MANAGED_SUFFIXES and rel not in files:
+            if path.is_file() and path.suffix in suffixes and rel not in files:
                 stale.append(rel)
     return stale
 
 
-def differences(files: Mapping[str, str], out: Path) -> list[str]:
+def differences(files: Mapping[str, str | bytes], out: Path) -> list[str]:
     """Files that are missing, different or stale in `out` compared with a fresh render."""
-    changed = [
-        rel
-        for rel, text in files.items()
-        if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text
-    ]
+    changed = [rel for rel, content in files.items() if not _same(out / rel, content)]
     return sorted(changed + stale_files(files, out))
 
 

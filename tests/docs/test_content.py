@@ -122,6 +122,6 @@ def test_vietnamese_pages_use_the_vietnamese_catalogue(rendered) -> None:
     files = rendered["quangnam-cloud"]
     assert "## Tổng hợp" in files["vi/index.md"] and "## Totals" in files["en/index.md"]
     dossier = files["vi/dossier/so-tc--budget.md"]
-    assert "Phụ lục hồ sơ đề xuất cấp độ" in dossier and "Nghị định 85/2016/NĐ-CP" in dossier
-    assert "Thiết kế an toàn thông tin đáp ứng yêu cầu của cấp độ" in dossier
-    assert "Level dossier annex" not in dossier
+    assert "# Hồ sơ đề xuất cấp độ" in dossier and "Nghị định 331/2026/NĐ-CP" in dossier
+    assert "## Phần III. Thuyết minh phương án bảo đảm an ninh mạng" in dossier
+    assert "Level proposal dossier" not in dossier and "Nghị định 85/2016/NĐ-CP, Điều 15" not in dossier
