@@ -85,6 +85,7 @@ class DossierBuilder:
         self.todo = Todo(self.d["todo"])
         self._requirement_rows: dict[tuple[object, ...], Row] = {}
         self._built: dict[tuple[str, str], list[Block]] = {}
+        self._version: str | None = None
 
     def cached(self, key: tuple[str, str], build: Callable[[], list[Block]]) -> list[Block]:
         """The blocks of one dossier, built once for every format of this language (`clear` between slices)."""
@@ -144,6 +145,12 @@ class DossierBuilder:
         return blocks
 
     def version_line(self) -> str:
+        """Plan hash, catalog version and as-of date: every page and the running header of a printed dossier."""
+        if self._version is None:
+            self._version = self._version_line()
+        return self._version
+
+    def _version_line(self) -> str:
         v, b = self.v, self.v.plan.baseline
         as_of = v.as_of.isoformat() if v.as_of else self.d["no_as_of"]
         return str(self.d["version"]).format(

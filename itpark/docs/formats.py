@@ -452,7 +452,8 @@ class Tables:
         return text
 
     def _plain_row(self, row: tuple[str, ...]) -> str:
-        return self.f.row([self._cell(c) for c in row])
+        cell = self._cell
+        return self.f.row([c if c.__class__ is str else cell(c) for c in row])
 
     def _cell(self, cell: str) -> object:
         cls = cell.__class__
@@ -487,38 +488,52 @@ def matrix_cell(cell: MatrixCell | None, count: bool = False) -> str:
 
 
 def compliance_csv(views: Views, m: Mapping[str, Any], lang: str) -> str:
-    """The compliance matrix as CSV: one row per (system, applicable control), in the page's language."""
+    """The compliance matrix as CSV: one row per (system, applicable control), in the page's language. The part
+    after the system's key and level repeats from system to system: each distinct one is written once."""
     c = m["csv"]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c[k] for k in CSV_COLUMNS])
+    csv.writer(out, lineterminator="\n").writerow([c[k] for k in CSV_COLUMNS])
+    tails: dict[tuple[object, ...], str] = {}
+    lines = [out.getvalue()]
     for system in views.systems:
+        head = _csv_line([system.key, system.level])[:-1] + ","
         for r in views.compliance(system):
-            groups = dict(views.enforcer_groups(r))
-            named = {
-                k: "; ".join(f"{file} ({', '.join(symbols)})" for _, file, symbols in groups.get(k, []))
-                for k in ("enforce", "check", "document")
-            }
-            writer.writerow(
-                [
-                    system.key,
-                    system.level,
-                    r.control.id,
-                    r.control.title_vi if lang == "vi" else r.control.title,
-                    r.min_level,
-                    m["common"]["yes"] if r.confirmed else m["common"]["unconfirmed"],
-                    m["dossier"]["responses"][r.response],
-                    m["status"][r.status],
-                    r.hosts_pass,
-                    r.hosts_fail,
-                    r.hosts,
-                    named["enforce"],
-                    named["check"],
-                    named["document"],
-                    r.manual.get(lang, "") if r.manual else "",
-                ]
-            )
+            tail = tails.get(r.key)
+            if tail is None:
+                tail = tails[r.key] = _csv_tail(views, m, lang, r)
+            lines.append(head + tail)
+    return "".join(lines)
+
+
+def _csv_line(cells: list[object]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
+
+
+def _csv_tail(views: Views, m: Mapping[str, Any], lang: str, r: ControlRow) -> str:
+    groups = dict(views.enforcer_groups(r))
+    named = {
+        k: "; ".join(f"{file} ({', '.join(symbols)})" for _, file, symbols in groups.get(k, []))
+        for k in ("enforce", "check", "document")
+    }
+    return _csv_line(
+        [
+            r.control.id,
+            r.control.title_vi if lang == "vi" else r.control.title,
+            r.min_level,
+            m["common"]["yes"] if r.confirmed else m["common"]["unconfirmed"],
+            m["dossier"]["responses"][r.response],
+            m["status"][r.status],
+            r.hosts_pass,
+            r.hosts_fail,
+            r.hosts,
+            named["enforce"],
+            named["check"],
+            named["document"],
+            r.manual.get(lang, "") if r.manual else "",
+        ]
+    )
 
 
 CSV_COLUMNS = (

@@ -110,6 +110,7 @@ class Views:
         self.catalog = {c.id: c for c in self.baseline.controls}
         self.systems = [s for t in plan.tenants for s in t.systems]
         self._compliance: dict[str, list[ControlRow]] = {}
+        self._groups: dict[str, list[tuple[str, list[tuple[str, str, list[str]]]]]] = {}
         self._matrices: dict[str, tuple[dict[tuple[str, str], MatrixCell], dict[tuple[str, str], MatrixCell]]] = {}
 
     # -- overview --------------------------------------------------------------------------------------------
@@ -223,7 +224,13 @@ class Views:
 
     def enforcer_groups(self, row: ControlRow) -> list[tuple[str, list[tuple[str, str, list[str]]]]]:
         """(category, [(kind, file, symbols)]) in the order enforce, check, document, with the symbols of one
-        file together, for a compact matrix cell."""
+        file together, for a compact matrix cell. The same for every system: made once per control."""
+        found = self._groups.get(row.control.id)
+        if found is None:
+            found = self._groups[row.control.id] = self._enforcer_groups(row)
+        return found
+
+    def _enforcer_groups(self, row: ControlRow) -> list[tuple[str, list[tuple[str, str, list[str]]]]]:
         groups: dict[str, dict[tuple[str, str], list[str]]] = {c: {} for c in CATEGORIES}
         for e in row.enforcers:
             groups[e.category].setdefault((e.kind, e.file), []).append(e.symbol)
