@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from itpark.docs.views import ControlRow, Views, system_anchor
+from itpark.docs.views import ControlRow, Views, cite, system_anchor
 from itpark.plan.model import System, Tenant
 
 COMBINED_MAX_LEVEL = 2  # Art 18.1 / the combined L1-2 dossier an owner may file for its small systems
@@ -516,7 +516,7 @@ class DossierBuilder:
         title = r.control.title_vi if self.lang == "vi" else r.control.title
         return (
             Code(r.control.id + ("" if r.confirmed else " *")),
-            f"{title} ({r.control.source})",
+            f"{title} ({cite(r.control.source, self.lang)})",
             str(d["responses"][r.response]),
             " · ".join(how) or str(m["compliance"]["nothing"]),
             "; ".join(evidence),

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from itpark.docs.dossier import Block, Code, DossierBuilder, Todo
-from itpark.docs.views import ControlRow, MatrixCell, Views, endpoint
+from itpark.docs.views import ControlRow, MatrixCell, Views, cite, endpoint
 from itpark.plan.model import Flow, Mount, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
@@ -361,7 +361,7 @@ class Tables:
             [
                 f.code(r.control.id + ("" if r.confirmed else " *")),
                 r.control.title_vi if self.lang == "vi" else r.control.title,
-                r.control.source,
+                cite(r.control.source, self.lang),
                 self.enforced(r),
                 self.status(r),
             ]

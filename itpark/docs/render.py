@@ -31,7 +31,7 @@ from itpark.docs.docx import dossier_docx
 from itpark.docs.dossier import Block, DossierBuilder, combined_groups, combined_path
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Html, Markdown, Tables, compliance_csv
-from itpark.docs.views import STATUSES, Views, system_anchor
+from itpark.docs.views import STATUSES, Views, cite, system_anchor
 from itpark.fileio import write_bytes_atomic, write_text_atomic
 from itpark.plan.model import Plan, Tenant
 
@@ -52,9 +52,29 @@ SLICES_PER_JOB = 8  # tenant slices per worker: small enough that the workers fi
 
 
 @cache
-def messages(lang: str) -> dict[str, Any]:
+def messages(lang: str, kind: str = "") -> dict[str, Any]:
+    """The message catalogue of a language, with the words a kind of park uses instead (`park_words`): on a
+    provincial cloud a tenant is a "cơ quan, đơn vị sử dụng", not a "đơn vị thuê"."""
     text = resources.files("itpark.docs").joinpath(f"messages/{lang}.yaml").read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)  # type: ignore[no-any-return]
+    data: dict[str, Any] = YAML(typ="safe").load(text)
+    words = (data.get("park_words") or {}).get(kind) or {}
+    data = _replace_words(data, words) if words else data
+    data["words"] = words  # also said of the plan's own texts on the page (the `say` filter)
+    return data
+
+
+def _replace_words(tree: Any, words: Mapping[str, str]) -> Any:
+    if isinstance(tree, dict):
+        return {k: _replace_words(v, words) for k, v in tree.items()}
+    if isinstance(tree, str):
+        for old, new in words.items():
+            tree = tree.replace(old, new)
+    return tree
+
+
+def _m(lang: str) -> dict[str, Any]:
+    """The messages of a language for the park being rendered (set before the workers fork)."""
+    return messages(lang, _JOB_STATE.get("kind", ""))
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "service_title": lambda kind, views, lang: views.service_title(kind, lang),
     "status_name": lambda status, m: m["status"][status],
     "count_of": lambda status, counts: counts[status],
+    "say": lambda text, m: _replace_words(text, m["words"]) if m["words"] else text,
 }
 
 
@@ -119,6 +140,7 @@ def _environment(fmt: str) -> Environment:
         f=FORMATS[fmt](),
         fmt=_fmt,
         anchor=system_anchor,
+        cite=cite,
         combined_groups=combined_groups,
         combined_path=combined_path,
         rule_count=lambda system: sum(len(g.rules) for g in system.security_groups),
@@ -131,7 +153,7 @@ def _environment(fmt: str) -> Environment:
 def _context(fmt: str, lang: str, views: Views, langs: tuple[str, ...], dossiers: DossierBuilder) -> dict[str, Any]:
     """What a page needs of one language: the messages, the long tables, endpoint names, the other language."""
     other = next((x for x in langs if x != lang), None)
-    m = messages(lang)
+    m = messages(lang, views.plan.park.kind)
     tables = Tables(FORMATS[fmt](), m, lang, views, dossiers)
     return {"m": m, "tables": tables, "ep": tables.ep, "lang": lang, "v": views, "plan": views.plan, "other": other}
 
@@ -198,7 +220,8 @@ def render_docs(
         langs,
         docx,
     )  # inherited by the forked workers, never pickled
-    builders = {lang: DossierBuilder(views, messages(lang), lang) for lang in langs}
+    _JOB_STATE["kind"] = plan.park.kind
+    builders = {lang: DossierBuilder(views, _m(lang), lang) for lang in langs}
     _JOB_STATE["builders"] = builders
     _JOB_STATE["contexts"] = {
         (lang, fmt): _context(fmt, lang, views, langs, builders[lang]) for lang in langs for fmt in FMTS
@@ -276,10 +299,10 @@ def _dossier_blocks(builder: DossierBuilder, page: Page) -> list[Block]:
 def _render_park() -> dict[str, str]:
     """The park-wide pages and the park diagram of each language."""
     views: Views = _JOB_STATE["views"]
-    files: dict[str, Any] = _render(lambda lang: park_pages(messages(lang)))
+    files: dict[str, Any] = _render(lambda lang: park_pages(_m(lang)))
     for lang in _JOB_STATE["langs"]:
-        files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, messages(lang)))
-        files[f"{lang}/compliance.csv"] = compliance_csv(views, messages(lang), lang)
+        files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, _m(lang)))
+        files[f"{lang}/compliance.csv"] = compliance_csv(views, _m(lang), lang)
     return files
 
 
@@ -288,7 +311,7 @@ def _render_tenants(start: int, stop: int) -> dict[str, str]:
     views: Views = _JOB_STATE["views"]
     langs: tuple[str, ...] = _JOB_STATE["langs"]
     tenants = views.plan.tenants[start:stop]
-    files = _render(lambda lang: tenant_pages(tenants, messages(lang)))
+    files = _render(lambda lang: tenant_pages(tenants, _m(lang)))
     words = _diagram_words(langs)
     for tenant in tenants:
         for system in tenant.systems:
@@ -302,7 +325,7 @@ def _diagram_words(langs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:
-    entries = [(lang, messages(lang)) for lang in langs]
+    entries = [(lang, messages(lang, plan.park.kind)) for lang in langs]
     out = {}
     for fmt in FMTS:
         text = _environment(fmt).get_template(f"home.{fmt}.j2").render(plan=plan, entries=entries)

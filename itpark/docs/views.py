@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -317,3 +318,27 @@ def _ports(ports: Iterable[str]) -> tuple[str, ...]:
         return (int(number), proto) if number.isdigit() else (-1, port)
 
     return tuple(sorted(set(ports), key=key))
+
+
+_CITE_WORDS = (
+    ("Decree ", "Nghị định "),
+    ("Circular ", "Thông tư "),
+    ("Decision ", "Quyết định "),
+    ("Law ", "Luật "),
+    (" Art ", ", Điều "),
+    ("Art ", "Điều "),
+    (" -> ", " → "),
+    ("(draft summary)", "(bản tóm tắt dự thảo)"),
+)
+_ENGLISH_ASIDE = re.compile(r" \([A-Za-z0-9 ]+\)")
+_TRAILING_ENGLISH = re.compile(r"(?<=[\d)]) (?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*(?=;|$)")
+
+
+def cite(text: str, lang: str) -> str:
+    """A citation in the reader's language: "Decree 85/2016/NĐ-CP Art 15" is "Nghị định 85/2016/NĐ-CP, Điều 15"
+    on a Vietnamese page, without the English descriptions some catalog sources carry."""
+    if lang != "vi" or not text:
+        return text
+    for old, new in _CITE_WORDS:
+        text = text.replace(old, new)
+    return _ENGLISH_ASIDE.sub("", _TRAILING_ENGLISH.sub("", text))
