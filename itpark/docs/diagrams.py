@@ -27,8 +27,12 @@ from itpark.docs.views import Views, endpoint, system_anchor
 from itpark.errors import EngineMissing
 from itpark.plan.model import Flow, Site, System
 
-FONT = "Arial"  # Graphviz has built-in metrics for it; browsers use Arial or a metric twin (Liberation Sans)
+FONT = "Arial"  # Graphviz has built-in metrics for it, so layouts do not depend on this machine's fonts
+# What the SVG asks a browser for: Arial, else its metric twins (Liberation Sans, installed by scripts/setup,
+# and Arimo), which have the same advance widths, so labels fit their boxes; then any sans-serif.
+FONT_FAMILY = "Arial,'Liberation Sans',Arimo,'DejaVu Sans',sans-serif"
 GRID_COLUMNS = 6
+GRID_LIMIT = 36  # more systems than this at one site and level: a diagram of their own, a summary node here
 COLOURS = {
     "dmz": "#fde2c8",
     "app": "#dbeafe",
@@ -56,7 +60,7 @@ def _lines(*lines: str) -> str:
     return "\n".join(x for x in lines if x)
 
 
-def park_graph(views: Views, m: Mapping[str, Any]) -> str:
+def park_graph(views: Views, m: Mapping[str, Any], lang: str = "") -> str:
     plan, d = views.plan, m["diagram"]
     graph = _graph("park")
     if any(f.source == "operators" for f in views.park_flows()):
@@ -69,7 +73,7 @@ def park_graph(views: Views, m: Mapping[str, Any]) -> str:
                 color="#1e3a8a",
                 fontsize="13",
             )
-            _site(sg, views, site, d)
+            _site(sg, views, site, d, lang)
     for flow in views.park_flows():
         src, dst = endpoint(flow.source), endpoint(flow.destination)
         ports = ", ".join(flow.ports)
@@ -81,7 +85,7 @@ def park_graph(views: Views, m: Mapping[str, Any]) -> str:
     return graph.source
 
 
-def _site(sg: graphviz.Digraph, views: Views, site: Site, d: Mapping[str, str]) -> None:
+def _site(sg: graphviz.Digraph, views: Views, site: Site, d: Mapping[str, str], lang: str) -> None:
     links = [link for link in views.plan.links if link.site == site.id]
     if links:
         with sg.subgraph(name=_id("cluster", site.id, "perimeter")) as edge:
@@ -130,18 +134,49 @@ def _site(sg: graphviz.Digraph, views: Views, site: Site, d: Mapping[str, str]) 
     waf = any(s.kind == "waf" for s in services)
     for level, systems in sorted(by_level.items()):
         node = _id("systems", site.id, str(level))
-        sg.node(node, _grid(f"{d['level']} {level}", systems, dr=False), shape="plain", style="")
+        if len(systems) > GRID_LIMIT:  # a summary linking to the level's own diagram
+            label = f"{d['level']} {level}\n{len(systems)} {d['systems']}\n{d['see_diagram']}"
+            sg.node(node, label, shape="folder", fillcolor="#dbeafe", href=f"{level_diagram(site.id, level, lang)}.svg")
+        else:
+            sg.node(node, _grid(f"{d['level']} {level}", systems, dr=False, lang=lang), shape="plain", style="")
         sg.edge(core, node, dir="both", arrowsize="0.6", label=f"{len(systems)}")
         if waf and any(set(s.exposure) & {"internet", "tslcd"} for s in systems):
             sg.edge(_id("svc", site.id, "waf"), node, label="dmz", color="#c2410c", style="bold")
     if dr:
         node = _id("systems", site.id, "dr")
-        sg.node(node, _grid(d["dr"], dr, dr=True), shape="plain", style="")
+        sg.node(node, _grid(d["dr"], dr[:GRID_LIMIT], dr=True, lang=lang), shape="plain", style="")
         sg.edge(core, node, dir="both", arrowsize="0.6", style="dashed")
 
 
-def _grid(title: str, systems: list[System], dr: bool) -> str:
-    columns = min(GRID_COLUMNS, max(1, math.ceil(math.sqrt(len(systems)))))
+def level_diagram(site: str, level: int, lang: str) -> str:
+    """The file name (without .svg) of the diagram of one site's systems of one level."""
+    return f"park-{site}-level{level}-{lang}"
+
+
+def level_graph(views: Views, site: Site, level: int, m: Mapping[str, Any], lang: str) -> str:
+    """The systems of one level at one site, each cell linked to its system's page."""
+    d = m["diagram"]
+    systems = [s for s in views.systems if s.site == site.id and s.level == level]
+    graph = _graph(_id("level", site.id, str(level)))
+    graph.attr(label=f"{site.id}: {site.title} · {d['level']} {level} · {len(systems)} {d['systems']}", labelloc="t")
+    graph.node(
+        "grid", _grid(f"{d['level']} {level}", systems, dr=False, lang=lang, columns=10), shape="plain", style=""
+    )
+    return graph.source
+
+
+def big_levels(views: Views) -> list[tuple[Site, int]]:
+    """(site, level) groups too big for the park diagram: each gets a diagram of its own."""
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for system in views.systems:
+        counts[(system.site, system.level)] += 1
+    return [
+        (site, level) for site in views.plan.sites for level in range(1, 6) if counts[(site.id, level)] > GRID_LIMIT
+    ]
+
+
+def _grid(title: str, systems: list[System], dr: bool, lang: str = "", columns: int = 0) -> str:
+    columns = columns or min(GRID_COLUMNS, max(1, math.ceil(math.sqrt(len(systems)))))
     rows = [
         f'<tr><td colspan="{columns}" bgcolor="#1e3a8a"><font color="white"><b>{escape(title)}</b></font></td></tr>'
     ]
@@ -152,8 +187,9 @@ def _grid(title: str, systems: list[System], dr: bool) -> str:
             colour = "#fde2c8" if exposed and not dr else "#f8fafc"
             v4, v6 = (system.dr_block_v4, system.dr_block_v6) if dr else (system.block_v4, system.block_v6)
             zones = " · ".join(z.zone for z in system.zones)
+            href = f' href="../{lang}/tenants/{system.key.split("/")[0]}.html#{system_anchor(system)}"' if lang else ""
             cells.append(
-                f'<td bgcolor="{colour}" align="left" balign="left"><b>{escape(system.key)}</b><br/>'
+                f'<td bgcolor="{colour}" align="left" balign="left"{href}><b>{escape(system.key)}</b><br/>'
                 f'{escape(v4 or "")}<br/><font point-size="8">{escape(v6 or "")}<br/>{escape(zones)}</font></td>'
             )
         cells += ["<td></td>"] * (columns - len(cells))
@@ -289,5 +325,31 @@ def dot_env() -> dict[str, str]:
 
 
 def _normalise(svg: str) -> str:
-    """Drop what varies between Graphviz builds (the version comment) so output is byte-identical."""
+    """Drop what varies between Graphviz builds (the version comment) so output is byte-identical, and name
+    the font with its fallbacks."""
+    svg = svg.replace(f'font-family="{FONT}"', f'font-family="{FONT_FAMILY}"')
     return _GENERATOR.sub("", svg).rstrip("\n") + "\n"
+
+
+def layout_words(words: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Per diagram word, the longest of the languages' words: one layout then fits every language's label."""
+    langs = list(words)
+    return {k: max((str(words[lang][k]) for lang in langs), key=len) for k in words[langs[0]]}
+
+
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def relabel(svg: str, layout: Mapping[str, str], words: Mapping[str, str]) -> str:
+    """The SVG laid out with `layout` words, in one language: its words swapped in the text nodes."""
+    swaps = [(escape(layout[k]), escape(str(words[k]))) for k in layout if layout[k] != words[k]]
+    swaps.sort(key=lambda x: -len(x[0]))  # a longer word first, should one contain another
+
+    def swap(match: re.Match[str]) -> str:
+        text = match.group(1)
+        for old, new in swaps:
+            if old in text:
+                text = text.replace(old, new)
+        return f">{text}<"
+
+    return _TEXT.sub(swap, svg) if swaps else svg

@@ -131,7 +131,11 @@ class Html(Markdown):
         return Safe(f'<a href="{_e(target)}">{_e(text)}</a>')
 
     def img(self, src: str, alt: str) -> Safe:
-        return Safe(f'<figure><img src="{_e(src)}" alt="{_e(alt)}"><figcaption>{_e(alt)}</figcaption></figure>')
+        # the picture opens the SVG itself, where its links (system cells to their pages) work
+        return Safe(
+            f'<figure><a href="{_e(src)}"><img src="{_e(src)}" alt="{_e(alt)}"></a>'
+            f"<figcaption>{_e(alt)}</figcaption></figure>"
+        )
 
     def li(self, text: str) -> Safe:
         return Safe(f"<li>{_e(text)}</li>")

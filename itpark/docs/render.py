@@ -26,7 +26,17 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from ruamel.yaml import YAML
 
-from itpark.docs.diagrams import dot_env, park_graph, render_svg, system_graph
+from itpark.docs.diagrams import (
+    big_levels,
+    dot_env,
+    layout_words,
+    level_diagram,
+    level_graph,
+    park_graph,
+    relabel,
+    render_svg,
+    system_graph,
+)
 from itpark.docs.docx import dossier_docx
 from itpark.docs.dossier import Block, DossierBuilder, combined_groups, combined_path
 from itpark.docs.enforcement import Enforcement
@@ -141,6 +151,8 @@ def _environment(fmt: str) -> Environment:
         fmt=_fmt,
         anchor=system_anchor,
         cite=cite,
+        big_levels=big_levels,
+        level_diagram=level_diagram,
         combined_groups=combined_groups,
         combined_path=combined_path,
         rule_count=lambda system: sum(len(g.rules) for g in system.security_groups),
@@ -301,7 +313,10 @@ def _render_park() -> dict[str, str]:
     views: Views = _JOB_STATE["views"]
     files: dict[str, Any] = _render(lambda lang: park_pages(_m(lang)))
     for lang in _JOB_STATE["langs"]:
-        files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, _m(lang)))
+        files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, _m(lang), lang))
+        for site, level in big_levels(views):
+            name = level_diagram(site.id, level, lang)
+            files[f"svg/{name}.svg"] = render_svg(level_graph(views, site, level, _m(lang), lang))
         files[f"{lang}/compliance.csv"] = compliance_csv(views, _m(lang), lang)
     return files
 
@@ -312,16 +327,14 @@ def _render_tenants(start: int, stop: int) -> dict[str, str]:
     langs: tuple[str, ...] = _JOB_STATE["langs"]
     tenants = views.plan.tenants[start:stop]
     files = _render(lambda lang: tenant_pages(tenants, _m(lang)))
-    words = _diagram_words(langs)
+    words = {lang: _m(lang)["diagram"] for lang in langs}
+    layout = layout_words(words)
     for tenant in tenants:
         for system in tenant.systems:
-            files[f"svg/{system_anchor(system)}.svg"] = render_svg(system_graph(views, system, words))
+            svg = render_svg(system_graph(views, system, layout))  # one layout, each language's labels
+            for lang in langs:
+                files[f"svg/{system_anchor(system)}-{lang}.svg"] = relabel(svg, layout, words[lang])
     return files
-
-
-def _diagram_words(langs: tuple[str, ...]) -> dict[str, str]:
-    """The words of a system diagram in every language, so one SVG serves them all."""
-    return {k: " / ".join(str(messages(lang)["diagram"][k]) for lang in langs) for k in messages(langs[0])["diagram"]}
 
 
 def _home(plan: Plan, langs: tuple[str, ...]) -> dict[str, str]:

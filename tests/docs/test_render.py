@@ -146,3 +146,37 @@ def test_evidence_sets_the_status(plans, tmp_path: Path) -> None:
     assert f"| failing (0/{hosts} hosts pass, 1 fail) |" in host02
     other = next(line for line in files["en/tenants/so-tttt.md"].splitlines() if line.startswith("| `HOST-01` |"))
     assert "| not yet checked |" in other
+
+
+def test_diagrams_have_each_languages_labels_and_named_font_fallbacks(rendered) -> None:
+    files = rendered["danang-itpark"]
+    vi_words, en_words = messages("vi")["diagram"], messages("en")["diagram"]
+    svgs = [p for p in files if p.startswith("svg/") and p.endswith("-vi.svg") and not p.startswith("svg/park")]
+    assert svgs
+    for path in svgs:
+        vi, en = files[path], files[path.replace("-vi.svg", "-en.svg")]
+        assert f">{vi_words['router']}</text>" in vi and f">{en_words['router']}</text>" in en
+        assert f">{vi_words['router']}</text>" not in en and f">{en_words['router']}</text>" not in vi
+        assert 'font-family="Arial,' in vi and "'Liberation Sans'" in vi and 'font-family="Arial"' not in vi
+
+
+def test_a_300_tenant_park_diagram_is_split_by_site_and_level(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from synthetic import write_park
+
+    from itpark.docs.diagrams import big_levels, level_diagram, level_graph
+
+    plan = plan_park(write_park(tmp_path / "park", 300))
+    views = Views(plan, build_enforcement(), {})
+    big = big_levels(views)
+    assert big  # some level holds more systems than fit the park diagram
+    park = render_svg(park_graph(views, messages("en"), "en"))
+    for site, level in big:
+        assert f'href="{level_diagram(site.id, level, "en")}.svg"' in park
+        svg = render_svg(level_graph(views, site, level, messages("en"), "en"))
+        systems = [s for s in views.systems if s.site == site.id and s.level == level]
+        for system in systems:  # every cell opens its system's page
+            assert f"../en/tenants/{system.key.split('/')[0]}.html#" in svg
+    assert park.count('class="node"') < 40
