@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from itpark.docs.views import ControlRow, Views, cite, system_anchor
+from itpark.docs.views import ControlRow, Views, control_source, system_anchor
 from itpark.plan.model import System, Tenant
 
 COMBINED_MAX_LEVEL = 2  # Art 18.1 / the combined L1-2 dossier an owner may file for its small systems
@@ -439,7 +439,9 @@ class DossierBuilder:
     def _plan(self, system: System) -> list[Block]:
         d, m = self.d, self.m
         rows = self.v.compliance(system)
-        counts = Counter(r.response for r in rows)
+        counts = {"met": 0, "partly": 0, "not": 0}
+        for r in rows:
+            counts[r.response] += 1
         blocks = [
             Block("h3", d["iii1"]),
             Block("table", head=(d["content"], d["from_plan"], d["owner_completes"]), rows=self._contents(system)),
@@ -516,7 +518,7 @@ class DossierBuilder:
         title = r.control.title_vi if self.lang == "vi" else r.control.title
         return (
             Code(r.control.id + ("" if r.confirmed else " *")),
-            f"{title} ({cite(r.control.source, self.lang)})",
+            f"{title} ({control_source(r.control, self.lang)})",
             str(d["responses"][r.response]),
             " · ".join(how) or str(m["compliance"]["nothing"]),
             "; ".join(evidence),

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from itpark.docs.dossier import Block, Code, DossierBuilder, Todo
-from itpark.docs.views import ControlRow, MatrixCell, Views, cite, endpoint
+from itpark.docs.views import ControlRow, MatrixCell, Views, control_source, endpoint
 from itpark.plan.model import Flow, Mount, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
@@ -365,7 +365,7 @@ class Tables:
             [
                 f.code(r.control.id + ("" if r.confirmed else " *")),
                 r.control.title_vi if self.lang == "vi" else r.control.title,
-                cite(r.control.source, self.lang),
+                control_source(r.control, self.lang),
                 self.enforced(r),
                 self.status(r),
             ]

@@ -41,7 +41,7 @@ from itpark.docs.docx import dossier_docx
 from itpark.docs.dossier import Block, DossierBuilder, combined_groups, combined_path
 from itpark.docs.enforcement import Enforcement
 from itpark.docs.formats import FORMATS, Html, Markdown, Tables, compliance_csv
-from itpark.docs.views import STATUSES, Views, cite, system_anchor
+from itpark.docs.views import STATUSES, Views, control_source, system_anchor
 from itpark.fileio import write_bytes_atomic, write_text_atomic
 from itpark.plan.model import Plan, Tenant
 
@@ -150,7 +150,7 @@ def _environment(fmt: str) -> Environment:
         f=FORMATS[fmt](),
         fmt=_fmt,
         anchor=system_anchor,
-        cite=cite,
+        control_source=control_source,
         big_levels=big_levels,
         level_diagram=level_diagram,
         combined_groups=combined_groups,
@@ -243,7 +243,9 @@ def render_docs(
     gc.freeze()  # forked workers then share the plan's pages instead of copying them when they collect garbage
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as procs:
-            tasks = [procs.submit(_render_park)] + [procs.submit(_render_tenants, a, b) for a, b in slices]
+            tasks = [procs.submit(_render_park), procs.submit(_render_csv)]
+            tasks += [procs.submit(_render_level, site.id, level) for site, level in big_levels(views)]
+            tasks += [procs.submit(_render_tenants, a, b) for a, b in slices]
             try:
                 for task in tasks:
                     files.update(task.result())
@@ -314,11 +316,29 @@ def _render_park() -> dict[str, str]:
     files: dict[str, Any] = _render(lambda lang: park_pages(_m(lang)))
     for lang in _JOB_STATE["langs"]:
         files[f"svg/park-{lang}.svg"] = render_svg(park_graph(views, _m(lang), lang))
-        for site, level in big_levels(views):
-            name = level_diagram(site.id, level, lang)
-            files[f"svg/{name}.svg"] = render_svg(level_graph(views, site, level, _m(lang), lang))
-        files[f"{lang}/compliance.csv"] = compliance_csv(views, _m(lang), lang)
     return files
+
+
+def _render_csv() -> dict[str, str]:
+    """The compliance matrix as CSV in each language."""
+    views: Views = _JOB_STATE["views"]
+    return {f"{lang}/compliance.csv": compliance_csv(views, _m(lang), lang) for lang in _JOB_STATE["langs"]}
+
+
+def _render_level(site_id: str, level: int) -> dict[str, str]:
+    """The diagram of one big site level: laid out once, then each language's words and links."""
+    views: Views = _JOB_STATE["views"]
+    langs: tuple[str, ...] = _JOB_STATE["langs"]
+    site = next(s for s in views.plan.sites if s.id == site_id)
+    words = {lang: _m(lang)["diagram"] for lang in langs}
+    layout = layout_words(words)
+    svg = render_svg(level_graph(views, site, level, {"diagram": layout}, "LANG"))
+    return {
+        f"svg/{level_diagram(site_id, level, lang)}.svg": relabel(svg, layout, words[lang]).replace(
+            'href="../LANG/', f'href="../{lang}/'
+        )
+        for lang in langs
+    }
 
 
 def _render_tenants(start: int, stop: int) -> dict[str, str]:

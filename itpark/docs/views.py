@@ -342,3 +342,10 @@ def cite(text: str, lang: str) -> str:
     for old, new in _CITE_WORDS:
         text = text.replace(old, new)
     return _ENGLISH_ASIDE.sub("", _TRAILING_ENGLISH.sub("", text))
+
+
+def control_source(control: Control, lang: str) -> str:
+    """A control's citations in the reader's language (`source_en` on English pages when the catalog has it)."""
+    if lang != "vi":
+        return str(getattr(control, "source_en", "") or control.source)
+    return cite(control.source, lang)
