@@ -209,7 +209,7 @@ class DossierBuilder:
             Block("p", d["logical_text"]),
             Block(
                 "img",
-                text=f"../../svg/{system_anchor(system)}.svg",
+                text=f"../../svg/{system_anchor(system)}-{self.lang}.svg",
                 anchor=m["tenant"]["diagram_alt"].format(key=system.key),
             ),
             Block(

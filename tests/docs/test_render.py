@@ -180,3 +180,19 @@ def test_a_300_tenant_park_diagram_is_split_by_site_and_level(tmp_path: Path) ->
         for system in systems:  # every cell opens its system's page
             assert f"../en/tenants/{system.key.split('/')[0]}.html#" in svg
     assert park.count('class="node"') < 40
+
+
+@pytest.mark.parametrize("park", PARKS)
+def test_every_image_and_page_link_resolves(park: str, rendered) -> None:
+    """Every picture and every link between pages of a Markdown page points at a file the render made."""
+    import posixpath
+
+    files = rendered[park]
+    for path, text in files.items():
+        if not path.endswith(".md") or "/" not in path:
+            continue
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            if target.startswith(("http:", "https:")):
+                continue
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            assert resolved in files, (path, target)
