@@ -15,8 +15,8 @@ from typing import Any
 from markupsafe import Markup
 
 from itpark.docs.dossier import Block, Code, DossierBuilder, Todo
-from itpark.docs.views import ControlRow, MatrixCell, Views, control_source, endpoint
-from itpark.plan.model import Flow, Mount, Rule, SecurityGroup, System
+from itpark.docs.views import ControlRow, MatrixCell, Views, endpoint
+from itpark.plan.model import Flow, Rule, SecurityGroup, System
 
 _SPECIAL = re.compile(r'[&<>"]')
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;"})
@@ -206,7 +206,6 @@ class Tables:
         self._status: dict[tuple[str, int, int, int, bool], object] = {}
         self._ep: dict[str, str] = {}
         self._compliance_rows: dict[tuple[object, ...], str] = {}  # ControlRow.key -> its row
-        self._dossier_rows: dict[tuple[object, ...], str] = {}
 
     def ep(self, text: str) -> str:
         """An endpoint as a reader names it; each distinct one is worded once."""
@@ -245,17 +244,6 @@ class Tables:
             ],
         )
 
-    def dossier_zones(self, system: System) -> str:
-        f, words = self.f, self.m["zone"]
-        return self._block(
-            system.zones,
-            lambda z: [f.b(z.zone), z.ipv4, z.ipv6, f"{z.gateway_v4} · {z.gateway_v6}", words.get(z.zone, z.zone)],
-        )
-
-    def dossier_mounts(self, mounts: Sequence[Mount]) -> str:
-        f = self.f
-        return self._block(mounts, lambda x: [f.code(x.path), x.size_gb, ", ".join(x.options) or "—"])
-
     def hosts(self, system: System) -> str:
         f = self.f
         return self._block(
@@ -270,23 +258,6 @@ class Tables:
                 h.ipv4,
                 h.ipv6,
                 ", ".join(h.ports) or "—",
-            ],
-        )
-
-    def dossier_hosts(self, system: System) -> str:
-        f = self.f
-        return self._block(
-            system.hosts,
-            lambda h: [
-                f.code(h.fqdn),
-                h.role,
-                h.zone,
-                h.availability_zone,
-                h.flavor,
-                h.image,
-                h.volume_gb or "—",
-                h.ipv4,
-                h.ipv6,
             ],
         )
 
@@ -330,9 +301,6 @@ class Tables:
     def compliance(self, system: System) -> str:
         return self._control_rows(system, self._compliance_rows, self._compliance_row)
 
-    def dossier_controls(self, system: System) -> str:
-        return self._control_rows(system, self._dossier_rows, self._dossier_row)
-
     def _control_rows(
         self, system: System, cache: dict[tuple[object, ...], str], make: Callable[[ControlRow], str]
     ) -> str:
@@ -356,18 +324,6 @@ class Tables:
                 self.enforced(r),
                 self.status(r),
                 m["common"]["yes"] if r.confirmed else unconfirmed,
-            ]
-        )
-
-    def _dossier_row(self, r: ControlRow) -> str:
-        f = self.f
-        return f.row(
-            [
-                f.code(r.control.id + ("" if r.confirmed else " *")),
-                r.control.title_vi if self.lang == "vi" else r.control.title,
-                control_source(r.control, self.lang),
-                self.enforced(r),
-                self.status(r),
             ]
         )
 
