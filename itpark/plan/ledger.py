@@ -186,7 +186,7 @@ def _address_problem(text: str, version: int, pinned: bool) -> str | None:
         return f"expected {what}, got {text!r}"
     canonical = str(value) if pinned else str(value.cidr)  # type: ignore[union-attr]
     if canonical != text:
-        return f"expected {what} in canonical form ({canonical}), got {text!r}"
+        return f"expected the canonical form {canonical}, got {text!r}"
     return None
 
 
