@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from itpark.commands._common import add_stack, progress, stack_dir
@@ -32,13 +33,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = stack_dir(args)
+    return allocate(stack_dir(args), args.reallocate, check=args.check)
+
+
+def allocate(root: Path, reallocate: Sequence[str] = (), check: bool = False) -> int:
+    """Plan the park and record its allocations in ledger/ (the function `itpark tenant new` calls too).
+
+    Prints what changed; returns 0 (written or up to date) or 1 (`check` and stale). Raises SpecError (exit 2)
+    on a bad spec or ledger, UsageError on an unknown tenant to reallocate.
+    """
     current = read_ledger(root)
     known = {owner_of(k) for k in current.entries} | {p.stem for p in (root / "tenants").glob("*.y*ml")}
-    for tenant in args.reallocate:
+    for tenant in reallocate:
         if tenant not in known:
             raise UsageError(f"--reallocate {tenant}: no such tenant in {root}/tenants or the ledger")
-    plan = plan_park(root, args.reallocate)
+    plan = plan_park(root, reallocate)
     _refuse_mass_retirement(root, plan)
     files = render_ledger(plan.park.name, plan.ledger)
     changes = ledger_changes_on_disk(root, current, files)
@@ -48,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if not changes:
         print(f"{root}: ledger up to date ({len(plan.ledger)} entries in {len(files)} files)")
         return 0
-    if args.check:
+    if check:
         if current.legacy:
             described.append(f"(the old single-file {LEGACY_FILE} is split into ledger/ once)")
         for line in described or ["(formatting or file layout differs)"]:

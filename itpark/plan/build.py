@@ -271,6 +271,10 @@ class _Planner:
         owner: str | None = None,
         loc: tuple[str | int, ...] = (),
     ) -> tuple[str, str] | None:
+        if key in self.book.used:  # two things planned under one ledger key: their names collide
+            where = self.loaded.where(owner, loc, f"ledger key {key} is claimed twice: two names collide")
+            self.problems.append(where)
+            return "0.0.0.0", "::"  # never planned: the problem above stops the plan
         entry = self.book.get(key)
         if entry is not None:
             if address_in(entry.ipv4, str(net4)) and address_in(entry.ipv6, str(net6)):

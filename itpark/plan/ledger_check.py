@@ -51,7 +51,7 @@ def _headers(park: Park, ledger: Ledger) -> list[Problem]:
                     "was it copied from another park?"
                 )
             )
-        stem = Path(origin.problem("").file).stem
+        stem = Path(origin.doc.file).stem  # type: ignore[attr-defined]
         if not ledger.legacy and stem != PARK_OWNER and tenant != stem:
             problems.append(origin.problem(f"expected `tenant: {stem}` (the file's name), got {tenant!r}"))
     return problems

@@ -236,3 +236,17 @@ def test_a_tier_moved_to_another_zone(park_copy) -> None:
     assert zone, text
     edit(tenant, zone.group(0), f"{{name: {zone.group(1)}, zone: {'data' if zone.group(2) == 'app' else 'app'}")
     moved_hosts_are_refused_then_renumbered(root, "softviet", "dc1/softviet/")
+
+
+def test_a_tenant_named_like_the_shared_services_never_gets_their_addresses(park_copy) -> None:
+    """Tenant `shared`, system `dc1`, tier `bastion` would name the shared bastion's ledger key."""
+    root = park_copy()
+    (root / "tenants" / "shared.yaml").write_text(
+        "name: T\nkind: enterprise\nowner: O\nsystems:\n"
+        "  - {id: dc1, title: S, level: 1, tiers: [{name: bastion, zone: app, count: 1}]}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    # the ledger's own guard, unless the spec already refuses the reserved id
+    assert "ledger key host:bastion-01.dc1.shared is claimed twice" in result.stderr or "reserved" in result.stderr
