@@ -183,7 +183,7 @@ class Cloud:
                     "bind_port": PORTS["neutron"],
                     "core_plugin": "ml2",
                     "service_plugins": "router",
-                    "api_workers": 1,
+                    "api_workers": 2,
                     "rpc_workers": 1,
                     "rpc_state_report_workers": 1,
                     "notify_nova_on_port_status_changes": "false",

@@ -745,10 +745,14 @@ class _Record:
 class Replay:
     """Apply a manifest (`itpark manifest` JSON) to the cloud `auth` names (an admin, as the deploying identity)."""
 
-    def __init__(self, auth: Mapping[str, Any], timeout: float = 600, threads: int = 8) -> None:
+    def __init__(
+        self, auth: Mapping[str, Any], timeout: float = 600, threads: int = 8, budget: float | None = None
+    ) -> None:
         self.auth = dict(auth)
-        self.timeout = timeout
+        self.timeout = timeout  # for one server, volume or attachment to become ready
         self.threads = threads
+        self.budget = budget  # seconds for the whole replay; what is left is reported "skipped", never passed
+        self._deadline = float("inf")
         self.admin = openstack.connect(**self.auth)
         self.ids: dict[str, str] = {}  # record key -> real id (and "key#output" -> value)
         self.conns: dict[str, Connection] = {}
@@ -786,6 +790,7 @@ class Replay:
         """Every resource, wave by wave: a wave holds the resources whose dependencies are all in earlier waves,
         and runs `self.threads` requests at a time (as Pulumi runs independent resources in parallel)."""
         start = time.monotonic()
+        self._deadline = start + self.budget if self.budget else float("inf")
         records = _records(manifest)
         mock_ids = _mock_ids(records)
         failed: dict[str, str] = {}  # key -> why its dependants are skipped
@@ -806,6 +811,9 @@ class Replay:
 
     def _one(self, rec: _Record, mock_ids: dict[str, list[str]], failed: dict[str, str]) -> Outcome:
         out = Outcome(rec.key, rec.type, "applied")
+        if time.monotonic() > self._deadline:
+            out.status, out.detail = "skipped", f"not attempted: the replay's time budget ({self.budget:.0f} s) ran out"
+            return out
         try:
             deps = _dependencies(rec, mock_ids)
             blocked = [failed[d] for d in deps if d in failed]

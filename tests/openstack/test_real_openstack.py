@@ -7,6 +7,7 @@ security group holds exactly the plan's rules.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,21 @@ from tests.openstack.paths import Topology
 from tests.openstack.replay import INSTANCE, LISTENER, LOADBALANCER, POOL, Replay, Report
 
 pytestmark = pytest.mark.slow
+# Measured on main before the program's #12 fixes (tests/openstack/README.md): non-strict, so they turn into passes
+# as the fixes land, and name what OpenStack refused until then.
+BEFORE_FIXES = pytest.mark.xfail(
+    strict=False,
+    reason="issue #12: the program creates shared services in the deploying project (its default quotas refuse "
+    "them: 409 security groups and rules, 413 volumes), tenant servers and volumes outside the tenant's project "
+    "(Nova refuses the tenant's ports: PortNotUsable), link-ngsp and link-tslcd as two flat networks on "
+    "physnet-tslcd (409), and no static routes between routers",
+)
 OCTAVIA = {LOADBALANCER, LISTENER, POOL, "openstack:loadbalancer/member:Member"}
 
 
 @pytest.fixture(scope="package")
 def applied(cloud: dict[str, Any], manifest: dict[str, Any]) -> tuple[Replay, Report]:
-    replay = Replay(cloud["platform_auth"])
+    replay = Replay(cloud["platform_auth"], budget=float(os.environ.get("ITPARK_OPENSTACK_BUDGET", "600")))
     report = replay.apply(manifest)
     sys.stderr.write(f"\ncontrol plane start: {cloud['start_seconds']} s\n{report.summary()}\n")
     return replay, report
@@ -44,6 +54,7 @@ def test_every_api_answers(admin: Any, cloud: dict[str, Any]) -> None:
     assert set(cloud["azs"]) <= zones
 
 
+@BEFORE_FIXES
 def test_every_resource_accepted(applied: tuple[Replay, Report]) -> None:
     _, report = applied
     refused = [
@@ -62,6 +73,7 @@ def test_every_resource_accepted(applied: tuple[Replay, Report]) -> None:
     assert report.applied_per_type()["Instance"] > 0
 
 
+@BEFORE_FIXES
 def test_server_ports_in_its_own_project(applied: tuple[Replay, Report], admin: Any) -> None:
     _, report = applied
     servers = list(admin.compute.servers(all_projects=True))
@@ -94,6 +106,7 @@ def _rule_key(direction: str, ethertype: str, protocol: Any, pmin: Any, pmax: An
     return (direction, ethertype, protocol or None, pmin, pmax, prefix)
 
 
+@BEFORE_FIXES
 def test_security_groups_equal_the_plan(applied: tuple[Replay, Report], admin: Any, small_park: Path) -> None:
     plan = _plan(small_park)
     groups: dict[str, list[Any]] = {}
@@ -128,6 +141,7 @@ def test_security_groups_equal_the_plan(applied: tuple[Replay, Report], admin: A
     assert not problems, "\n".join(problems)
 
 
+@BEFORE_FIXES
 def test_every_flow_has_a_layer3_path(applied: tuple[Replay, Report], admin: Any, small_park: Path) -> None:
     """Each egress rule of each group: from every port in the group to the rule's prefix, and the reply back."""
     topo = Topology.read(admin)
