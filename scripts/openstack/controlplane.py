@@ -172,6 +172,8 @@ class Cloud:
                 "conductor": {"workers": 1},
                 "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": -1},
                 "key_manager": {"backend": "nova.keymgr.conf_key_mgr.ConfKeyManager", "fixed_key": "0" * 64},
+                # Debian's Zed carries OSSA-2023-003: Nova sends a service token, which must hold the service role
+                "service_user": {"send_service_user_token": "true", **self.auth()},
                 "oslo_concurrency": lock,
                 "oslo_messaging_notifications": {"driver": "noop"},
                 "vnc": {"enabled": "false"},
@@ -626,6 +628,9 @@ class Cloud:
         import openstack
 
         conn = openstack.connect(**self.auth())
+        admin = conn.identity.find_user("admin", domain_id="default")
+        project = conn.identity.find_project("admin", domain_id="default")
+        conn.identity.assign_project_role_to_user(project, admin, conn.identity.find_role("service"))
         deadline = time.monotonic() + 300
         while len([s for s in conn.compute.services() if s.binary == "nova-compute" and s.state == "up"]) < len(HOSTS):
             if time.monotonic() > deadline:
