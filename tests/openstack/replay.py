@@ -45,6 +45,7 @@ POOL = T + "loadbalancer/pool:Pool"
 FLAVOR = T + "compute/flavor:Flavor"
 USER = T + "identity/user:User"
 ROLE = T + "identity/role:Role"
+ROLE_ASSIGNMENT = T + "identity/roleAssignment:RoleAssignment"
 
 # Which resource types an input field refers to, for names shared by two types (a network and its security group).
 REFERENCES: dict[str, tuple[str, ...]] = {
@@ -466,6 +467,25 @@ def _router_route(ctx: Ctx) -> str:
     return f"{ctx.inputs['routerId']}-{route['destination']}"
 
 
+def _router_routes(ctx: Ctx) -> str:
+    """RouterRoutesV2: the router's whole list of static routes, set in one update as the provider does."""
+    routes = []
+    for route in ctx.inputs.get("routes") or []:
+        routes.append(_translate(route, {"destinationCidr": "destination", "nextHop": "nexthop"}))
+    _translate(ctx.inputs, {"routerId": "router_id", "routes": "routes"})  # nothing else is known
+    _api(ctx.conn, "network", "put", f"/routers/{ctx.inputs['routerId']}", {"router": {"routes": routes}})
+    return str(ctx.inputs["routerId"])
+
+
+def _subnet_route(ctx: Ctx) -> str:
+    """SubnetRoute: one host route appended to the subnet's list, as the provider does (read, append, update)."""
+    route = _translate(ctx.inputs, {"destinationCidr": "destination", "nextHop": "nexthop"}, skip=("subnetId",))
+    path = f"/subnets/{ctx.inputs['subnetId']}"
+    current = _api(ctx.conn, "network", "get", path)["subnet"].get("host_routes") or []
+    _api(ctx.conn, "network", "put", path, {"subnet": {"host_routes": [*current, route]}})
+    return f"{ctx.inputs['subnetId']}-{route['destination']}"
+
+
 def _floating_ip(ctx: Ctx) -> str:
     body = _translate(ctx.inputs, FLOATING_FIELDS, skip=("pool", "tags"))
     nets = _api(ctx.conn, "network", "get", f"/networks?name={ctx.inputs['pool']}")["networks"]
@@ -500,9 +520,12 @@ def _keypair(ctx: Ctx) -> str:
 
 def _server_group(ctx: Ctx) -> str:
     i = ctx.inputs
-    body = _translate(i, {"name": "name", "policies": "policies"}, skip=("rules", "valueSpecs"))
+    policies = [i["policies"]] if isinstance(i.get("policies"), str) else i.get("policies")  # one policy or a list
+    body = _translate({**i, "policies": policies}, {"name": "name", "policies": "policies"}, skip=("rules",))
+    if not policies:
+        raise Rejected("a server group without a policy")
     if i.get("rules"):  # the provider sends one policy with rules from microversion 2.64
-        body = {"name": body["name"], "policy": i["policies"][0], "rules": i["rules"]}
+        body = {"name": body["name"], "policy": policies[0], "rules": i["rules"]}
         made = _api(ctx.conn, "compute", "post", "/os-server-groups", {"server_group": body}, "2.64")
     else:
         made = _api(ctx.conn, "compute", "post", "/os-server-groups", {"server_group": body})
@@ -690,7 +713,7 @@ HANDLERS: dict[str, Callable[[Ctx], str]] = {
         },
     ),
     ROLE: _create("identity", "/roles", "role", {"name": "name", "domainId": "domain_id"}),
-    T + "identity/roleAssignment:RoleAssignment": _role_assignment,
+    ROLE_ASSIGNMENT: _role_assignment,
     FLAVOR: _create("compute", "/flavors", "flavor", FLAVOR_FIELDS, skip=("extraSpecs",), after=_flavor_after),
     T + "compute/keypair:Keypair": _keypair,
     SERVER_GROUP: _server_group,
@@ -702,6 +725,8 @@ HANDLERS: dict[str, Callable[[Ctx], str]] = {
     ROUTER: _create("network", "/routers", "router", ROUTER_FIELDS, tags=True),
     T + "networking/routerInterface:RouterInterface": _router_interface,
     T + "networking/routerRoute:RouterRoute": _router_route,
+    T + "networking/routerRoutesV2:RouterRoutesV2": _router_routes,
+    T + "networking/subnetRoute:SubnetRoute": _subnet_route,
     SECGROUP: _create(
         "network",
         "/security-groups",
@@ -738,8 +763,8 @@ class _Record:
     name: str
     inputs: dict[str, Any]
     provider: str | None  # key of the provider record, None for the default provider
-    after: tuple[str, ...] = ()  # a provider: everything its stack registered before it (its dependsOn is not
-    # in the manifest, and Pulumi configures it only after those)
+    after: tuple[str, ...] = ()  # a provider: its stack's role assignments (the program's dependsOn, which the
+    # manifest does not record: a provider is configured, so authenticated, only after them)
 
 
 class Replay:
@@ -900,9 +925,9 @@ def _records(manifest: Mapping[str, Any]) -> list[_Record]:
                         f"{stack}|{provider}" if (provider := _provider_of(r)) else None,
                     )
                 )
-    for i, rec in enumerate(out):
+    for rec in out:
         if rec.type == PROVIDER:
-            rec.after = tuple(r.key for r in out[:i] if r.stack == rec.stack)
+            rec.after = tuple(r.key for r in out if r.stack == rec.stack and r.type == ROLE_ASSIGNMENT)
     return out
 
 
