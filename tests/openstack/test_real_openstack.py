@@ -22,10 +22,10 @@ pytestmark = pytest.mark.slow
 # as the fixes land, and name what OpenStack refused until then.
 BEFORE_FIXES = pytest.mark.xfail(
     strict=False,
-    reason="issue #12: the program creates shared services in the deploying project (its default quotas refuse "
-    "them: 409 security groups and rules, 413 volumes), tenant servers and volumes outside the tenant's project "
-    "(Nova refuses the tenant's ports: PortNotUsable), link-ngsp and link-tslcd as two flat networks on "
-    "physnet-tslcd (409), and no static routes between routers",
+    reason="issue #12, replayed on main before the program's fixes: shared services and tenant volumes are created "
+    "in the deploying project, whose default quotas refuse them (409 quota exceeded for security groups and rules, "
+    "413 volumes and gigabytes); link-tslcd is a second flat network on physnet-tslcd (409 physical network in use); "
+    "the servers after them were not reached within the replay's time budget",
 )
 OCTAVIA = {LOADBALANCER, LISTENER, POOL, "openstack:loadbalancer/member:Member"}
 
