@@ -32,7 +32,7 @@ OCTAVIA = {LOADBALANCER, LISTENER, POOL, "openstack:loadbalancer/member:Member"}
 
 @pytest.fixture(scope="package")
 def applied(cloud: dict[str, Any], manifest: dict[str, Any]) -> tuple[Replay, Report]:
-    replay = Replay(cloud["platform_auth"], budget=float(os.environ.get("ITPARK_OPENSTACK_BUDGET", "600")))
+    replay = Replay(cloud["platform_auth"], budget=float(os.environ.get("ITPARK_OPENSTACK_BUDGET", "300")))
     report = replay.apply(manifest)
     sys.stderr.write(f"\ncontrol plane start: {cloud['start_seconds']} s\n{report.summary()}\n")
     return replay, report
