@@ -28,10 +28,26 @@ class Labels:
         return sorted(f"itpark:{key}={value}" for key, value in self.metadata(**extra).items())
 
 
-def child(parent: pulumi.Resource, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on)
+def child(
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource] | None = None,
+    provider: pulumi.ProviderResource | None = None,
+    ignore_changes: list[str] | None = None,
+) -> pulumi.ResourceOptions:
+    """Options of a resource inside a component; `provider` is the project-scoped provider it is created with
+    (None: the stack's default credentials, i.e. the platform's admin scope)."""
+    return pulumi.ResourceOptions(
+        parent=parent, depends_on=depends_on, provider=provider, ignore_changes=ignore_changes
+    )
 
 
-def stateful(parent: pulumi.Resource, keep: bool) -> pulumi.ResourceOptions:
+def stateful(
+    parent: pulumi.Resource,
+    keep: bool,
+    provider: pulumi.ProviderResource | None = None,
+    ignore_changes: list[str] | None = None,
+) -> pulumi.ResourceOptions:
     """Data-bearing resources: protected and retained on delete unless the plan decommissions their tenant."""
-    return pulumi.ResourceOptions(parent=parent, protect=keep, retain_on_delete=keep)
+    return pulumi.ResourceOptions(
+        parent=parent, protect=keep, retain_on_delete=keep, provider=provider, ignore_changes=ignore_changes
+    )

@@ -66,7 +66,7 @@ def _since(args: argparse.Namespace, park: Path) -> int:
         return 0
     from itpark.pulumi.offline import run_park, to_manifest
 
-    layers = [n for n, s in specs.items() if s.wave == 0 and n not in selected]
+    layers = [n for n, s in specs.items() if s.wave < 2 and n not in selected]
     references = {n: body["outputs"] for n, body in read_golden(park, layers)["stacks"].items()}
     run = [n for n in selected if n in specs]
     progress(f"running {len(run)} stacks of {park} under mocks")

@@ -30,6 +30,8 @@ from itpark.plan.book import Book
 from itpark.plan.flows import ANY, make_rules, service_catalog, sort_rules, system_flow_templates
 from itpark.plan.ledger import LEDGER_DIR, LEGACY_FILE, is_pinned, read_ledger
 from itpark.plan.ledger_check import address_in, check_ledger, contested
+from itpark.plan.quotas import Size, needs
+from itpark.spec.checks import core_vlan
 from itpark.spec.loader import LoadedPark, load_park
 from itpark.spec.models import Park, Quotas, ServiceKind
 from itpark.spec.models import System as SystemSpec
@@ -42,6 +44,10 @@ INITIATING_SERVICES = {"bastion": "22/tcp", "monitoring": "9100/tcp"}  # service
 HOST_BASE_FLOWS = ("dns", "ntp", "log")  # what every host (shared ones too) needs
 STORAGE_CONTROL = "LOG-08"  # protect logs: from the level where it applies, hosts get separate filesystems
 VG_METADATA_GB = 1  # room on the system volume for LVM metadata and extent rounding
+# The plan pins every host's IPv6 address; only DHCPv6-stateful hands out a pinned address (SLAAC derives it from
+# the MAC). Hosts' firewalls must then accept DHCPv6 replies (itpark.plan.bootstrap.HOST_FIREWALL_NEEDS).
+IPV6_ADDRESS_MODE = "dhcpv6-stateful"
+ANTI_AFFINITY_MIN = 2  # a tier of this many hosts or more is spread over compute hosts by a server group
 
 
 def plan_park(root: str | Path, reallocate: Iterable[str] = ()) -> m.Plan:
@@ -142,7 +148,17 @@ class _Planner:
             ),
             sites=sites,
             links=tuple(
-                m.Link(link.id, link.kind.value, link.title, link.site, link.ipv4, link.ipv6, link.physical_network)
+                m.Link(
+                    link.id,
+                    link.kind.value,
+                    link.title,
+                    link.site,
+                    link.ipv4,
+                    link.ipv6,
+                    link.physical_network,
+                    link.network_type,
+                    link.segmentation_id,
+                )
                 for link in self.park.external_links
             ),
             services=tuple(services),
@@ -150,13 +166,20 @@ class _Planner:
             ledger=ledger,
             ledger_changes=changes,
             address_space=tuple(_space_use(site, ledger) for site in sites),
+            bootstrap=m.Bootstrap(
+                user=self.park.bootstrap.user,
+                ssh_keys=tuple(self.park.bootstrap.ssh_keys),
+                ssh_ca=self.park.bootstrap.ssh_ca,
+                mirror_signing_key=self.park.bootstrap.mirror_signing_key,
+                ipv6_address_mode=IPV6_ADDRESS_MODE,
+            ),
         )
 
     # -- sites, shared block, core ---------------------------------------------------------------------------
     def _sites(self) -> dict[str, _SiteSpace]:
         blocks = [(k, e) for k, e in self.ledger.items() if not is_pinned(k)]
         spaces = {}
-        for site in self.park.sites:
+        for index, site in enumerate(self.park.sites):
             supernet4, supernet6 = IPNetwork(site.ipv4_supernet), IPNetwork(site.ipv6_prefix)
             v4 = BlockAllocator(supernet4, (IPNetwork(e.ipv4) for _, e in blocks))
             v6 = BlockAllocator(supernet6, (IPNetwork(e.ipv6) for _, e in blocks))
@@ -188,6 +211,8 @@ class _Planner:
                     shared_v6=str(shared[1]),
                     core_v4=str(core[0]),
                     core_v6=str(core[1]),
+                    core_physical_network=site.core_physical_network,
+                    core_vlan=core_vlan(self.park, index),
                 ),
                 v4,
                 v6,
@@ -257,6 +282,10 @@ class _Planner:
                 continue
             blocks[key] = got
         return blocks
+
+    def _volume_zone(self, host_zone: str) -> str:
+        """Cinder's zones often differ from Nova's (many clouds have only 'nova'): the park may name one."""
+        return self.park.defaults.volume_availability_zone or host_zone
 
     def _site_of(self, system: SystemSpec) -> str:
         return system.site or self.park.sites[0].id
@@ -365,6 +394,10 @@ class _Planner:
                     ipv4=pinned[0],
                     ipv6=pinned[1],
                     ports=ports,
+                    volume_availability_zone=self._volume_zone(
+                        site.availability_zones[(number - 1) % len(site.availability_zones)]
+                    ),
+                    server_group=f"shared-{site.id}-{kind}" if spec.count >= ANTI_AFFINITY_MIN else "",
                 )
             )
         group = m.SecurityGroup(name, f"shared service {kind} at {site.id}", site.id, None, None, None, kind, ())
@@ -603,17 +636,18 @@ class _Planner:
 
     def _check_quota(self, tenant_id: str, quotas: Quotas, hosts: list[m.Host]) -> None:
         """The project quota must hold the tenant's hosts and volumes, or `pulumi up` fails half-way."""
-        volumes = sum((h.volume_gb > 0) + (h.system_volume_gb > 0) for h in hosts)
-        size = sum(h.volume_gb + h.system_volume_gb for h in hosts)
-        need = {
-            "instances": (len(hosts), "hosts"),
-            "volumes": (volumes, "volumes (data volumes and level 3+ system volumes)"),
-            "volume_gb": (size, "GB of volumes (data volumes and level 3+ system volumes)"),
+        need = needs(hosts, {f.name: Size(f.vcpus, f.ram_mb) for f in self.park.flavors})
+        what = {
+            "instances": "hosts",
+            "cores": "vCPUs (their flavors)",
+            "ram_mb": "MB of RAM (their flavors)",
+            "volumes": "volumes (data volumes and level 3+ system volumes)",
+            "volume_gb": "GB of volumes (data volumes and level 3+ system volumes)",
         }
-        for name, (value, what) in need.items():
+        for name, value in need.items():
             limit = getattr(quotas, name)
             if value > limit:
-                message = f"quota {limit} is too small: the tenant's hosts need {value} {what}"
+                message = f"quota {limit} is too small: the tenant's hosts need {value} {what[name]}"
                 self.problems.append(self.loaded.where(tenant_id, ("quotas", name), message))
 
     def _system(
@@ -769,6 +803,8 @@ class _Planner:
                         ipv6=pinned[1],
                         ports=tuple(str(p) for p in tier.ports),
                         **self._storage(spec.level),
+                        volume_availability_zone=self._volume_zone(azs[(number - 1) % len(azs)]),
+                        server_group=f"{tenant_id}-{spec.id}-{tier.name}" if tier.count >= ANTI_AFFINITY_MIN else "",
                     )
                 )
         return tuple(hosts)

@@ -95,6 +95,10 @@ class Host:
     # volume of system_volume_gb (their sizes plus 1 GB for volume-group metadata); none and 0 below level 3.
     mounts: tuple[Mount, ...] = ()
     system_volume_gb: int = 0
+    # Cinder availability zone of its volumes (the park's `defaults.volume_availability_zone`, else its own zone).
+    volume_availability_zone: str = ""
+    # Anti-affinity server group of its tier when the tier has two or more hosts ("" for none).
+    server_group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +199,8 @@ class Link:
     ipv4: str | None
     ipv6: str | None
     physical_network: str
+    network_type: str = "flat"  # "flat" or "vlan"
+    segmentation_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +215,8 @@ class Site:
     shared_v6: str
     core_v4: str  # core (transit) network: system routers' gateways, routed by the park core
     core_v6: str
+    core_physical_network: str = "physnet-core"  # the core is a provider VLAN network
+    core_vlan: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +266,17 @@ class Baseline:
 
 
 @dataclass(frozen=True, slots=True)
+class Bootstrap:
+    """What a new server gets in its cloud-init user data (itpark.plan.bootstrap renders it)."""
+
+    user: str
+    ssh_keys: tuple[str, ...]
+    ssh_ca: str
+    mirror_signing_key: str
+    ipv6_address_mode: str  # "dhcpv6-stateful": the plan pins IPv6 addresses, which SLAAC cannot honour
+
+
+@dataclass(frozen=True, slots=True)
 class ParkInfo:
     name: str
     title: str
@@ -281,6 +300,7 @@ class Plan:
     ledger: tuple[LedgerEntry, ...]  # the whole ledger after this plan, sorted by key
     ledger_changes: LedgerChanges
     address_space: tuple[SpaceUse, ...]
+    bootstrap: Bootstrap = Bootstrap("itpark", (), "", "", "dhcpv6-stateful")
 
     def all_hosts(self) -> list[Host]:
         hosts = [h for s in self.services for h in s.hosts]
@@ -342,6 +362,7 @@ def to_jsonable(value: Any) -> Any:
 __all__ = [
     "SCHEMA_VERSION",
     "Baseline",
+    "Bootstrap",
     "ControlRef",
     "Flow",
     "Host",

@@ -68,7 +68,9 @@ class _Mocks(pulumi.runtime.Mocks):
         return (f"{args.name}-id" if args.custom else None), outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        """Look-ups (get_user, get_role) answer with an id derived from what was asked."""
+        name = args.args.get("name")
+        return ({**args.args, "id": f"{name}-id"} if name else {}), []
 
 
 class _Monitor(pulumi_mocks.MockMonitor):
@@ -201,7 +203,7 @@ def run_park(
     plan: Plan | None = None,
 ) -> list[StackResult]:
     """Every stack of the park (or those in `only`), wave by wave; independent stacks of a wave run in `jobs`
-    processes. A later wave reads the outputs of the first; a first-wave stack not in `only` runs anyway unless
+    processes. A later wave reads the outputs of the layers; a layer stack not in `only` runs anyway unless
     `references` already holds its outputs (e.g. from its golden manifest)."""
     jobs = jobs or os.cpu_count() or 1
     plan = plan or _cached_plan(park_dir)
@@ -213,7 +215,7 @@ def run_park(
     try:
         for wave in sorted({s.wave for s in specs}):
             names = [s.name for s in specs if s.wave == wave]
-            todo = [n for n in names if wanted is None or n in wanted or (wave == 0 and n not in refs)]
+            todo = [n for n in names if wanted is None or n in wanted or (wave < 2 and n not in refs)]
             if jobs < 2 or len(todo) < 2 * jobs:
                 _WORKER_PLANS[park_dir] = plan
                 batch = _run_many(park_dir, todo, refs)

@@ -11,22 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_openstack as openstack
 
 from itpark.errors import UsageError
 from itpark.plan import Plan, plan_park
-from itpark.plan.model import Service
+from itpark.plan.bootstrap import resolvers, user_data
+from itpark.plan.model import Host, Service
+from itpark.plan.quotas import Size, shared_quota
 from itpark.pulumi.stacks import DEFAULT_ORG, LAYERS, PROJECT, StackSpec, layer_stack
 from itpark.spec.loader import load_park
 from modules.common import Labels
-from modules.datacenter import DataCenter, FlavorSpec, ImageSpec
+from modules.datacenter import DataCenter, FlavorSpec, ImageSpec, Platform, lookup_platform
 from modules.hosts import Attachment
-from modules.network import Network, RouterSpec, SiteCore, Uplink
+from modules.network import Network, Resolvers, RouterSpec, SiteCore, Uplink
 from modules.shared_services import SharedServices
 from modules.tenant import CoreIds, Tenant
 
 INTERNET = "internet"
 # Volume type of the cloud's LUKS-encrypted Cinder backend (OpenStack's docs call it LUKS; clouds name it).
 DEFAULT_ENCRYPTED_VOLUME_TYPE = "encrypted"
+# The identity that runs `pulumi up` and the Keystone role it takes on every project it deploys into.
+DEFAULT_PLATFORM_USER = "itpark-platform"
+DEFAULT_PLATFORM_ROLE = "member"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,11 @@ class Settings:
 
     org: str = DEFAULT_ORG
     encrypted_volume_type: str = DEFAULT_ENCRYPTED_VOLUME_TYPE
+    platform_user: str = DEFAULT_PLATFORM_USER
+    platform_role: str = DEFAULT_PLATFORM_ROLE
+
+    def platform(self) -> Platform:
+        return lookup_platform(self.platform_user, self.platform_role)
 
 
 def main() -> None:
@@ -45,7 +56,12 @@ def main() -> None:
     tenant = config.get("tenant")
     # Unset, the organization is the backend's own: yours on Pulumi Cloud, "organization" when self-managed.
     org = config.get("org") or pulumi.get_organization() or DEFAULT_ORG
-    settings = Settings(org, config.get("encryptedVolumeType") or DEFAULT_ENCRYPTED_VOLUME_TYPE)
+    settings = Settings(
+        org,
+        config.get("encryptedVolumeType") or DEFAULT_ENCRYPTED_VOLUME_TYPE,
+        config.get("platformUser") or DEFAULT_PLATFORM_USER,
+        config.get("platformRole") or DEFAULT_PLATFORM_ROLE,
+    )
     plan = plan_park(park_dir)
     name = pulumi.get_stack()
     for key, value in build(plan, StackSpec(name, plan.park.name, layer, tenant), park_dir, settings).items():
@@ -57,9 +73,9 @@ def build(plan: Plan, spec: StackSpec, park_dir: Path, settings: Settings) -> di
     if spec.layer not in LAYERS:
         raise UsageError(f"itpark:layer is {spec.layer!r}; expected one of {', '.join(LAYERS)}")
     if spec.layer == "datacenter":
-        return _datacenter(plan, park_dir)
+        return _datacenter(plan, park_dir, settings)
     if spec.layer == "network":
-        return _network(plan)
+        return _network(plan, settings)
     if spec.layer == "shared":
         return _shared(plan, settings)
     if spec.tenant is None:
@@ -80,11 +96,30 @@ def _service_level(service: Service) -> int:
     return max((h.level for h in service.hosts), default=0)
 
 
-def _datacenter(plan: Plan, park_dir: Path) -> dict[str, Any]:
+def _site_resolvers(plan: Plan) -> dict[str, Resolvers]:
+    out = {}
+    for site in plan.sites:
+        v4, v6 = resolvers(plan, site.id)
+        out[site.id] = Resolvers(tuple(v4), tuple(v6))
+    return out
+
+
+def _user_data(plan: Plan, hosts: list[Host]) -> dict[str, str]:
+    return {h.name: user_data(plan, h) for h in hosts}
+
+
+def _shared_provider(plan: Plan, settings: Settings) -> openstack.Provider:
+    """Provider scoped to the shared-services project (the datacenter stack grants the platform its role there)."""
+    project_id = _ref(plan, "datacenter", settings).require_output("shared_project_id")
+    return openstack.Provider("shared", tenant_id=project_id)
+
+
+def _datacenter(plan: Plan, park_dir: Path, settings: Settings) -> dict[str, Any]:
     spec = load_park(park_dir).park  # flavors and images are spec data the plan does not carry
     flavors = [FlavorSpec(f.name, f.vcpus, f.ram_mb, f.disk_gb) for f in spec.flavors]
     images = [ImageSpec(i.name, i.url, i.min_disk_gb) for i in spec.images if i.url]
-    dc = DataCenter(plan.park.name, plan.park, flavors, images)
+    sizes = {f.name: Size(f.vcpus, f.ram_mb) for f in spec.flavors}
+    dc = DataCenter(plan.park.name, plan.park, flavors, images, shared_quota(plan, sizes), settings.platform())
     return {
         "domain_id": dc.domain.id,
         "shared_project_id": dc.shared_project.id,
@@ -92,7 +127,10 @@ def _datacenter(plan: Plan, park_dir: Path) -> dict[str, Any]:
     }
 
 
-def _network(plan: Plan) -> dict[str, Any]:
+def _network(plan: Plan, settings: Settings) -> dict[str, Any]:
+    provider = _shared_provider(plan, settings)
+    shared_project = _ref(plan, "datacenter", settings).require_output("shared_project_id")
+    site_resolvers = _site_resolvers(plan)
     cores: dict[str, Any] = {}
     shared: dict[str, Any] = {}
     pools: dict[str, str] = {}
@@ -122,7 +160,10 @@ def _network(plan: Plan) -> dict[str, Any]:
             [s.security_group for s in services],
             _shared_labels(plan),
             routers=routers,
+            project_id=shared_project,
             group_levels={s.security_group.name: _service_level(s) for s in services},
+            resolvers=site_resolvers,
+            provider=provider,
         )
         for s in services:
             name = s.subnet.name
@@ -164,6 +205,8 @@ def _shared(plan: Plan, settings: Settings) -> dict[str, Any]:
         _shared_labels(plan),
         public_pools=pools,
         encrypted_volume_type=settings.encrypted_volume_type,
+        user_data=_user_data(plan, [h for s in plan.services for h in s.hosts]),
+        provider=_shared_provider(plan, settings),
     )
     hosts = [h for s in plan.services for h in s.hosts]
     by_kind = {kind: [h.name for h in hosts if h.service == kind] for kind in ("bastion", "log")}
@@ -194,7 +237,14 @@ def _tenant(plan: Plan, name: str, settings: Settings) -> dict[str, Any]:
 
     sites = sorted({s.site for s in tenant.systems})
     component = Tenant(
-        tenant, plan.park.name, domain_id, {site: core(site) for site in sites}, settings.encrypted_volume_type
+        tenant,
+        plan.park.name,
+        domain_id,
+        {site: core(site) for site in sites},
+        settings.encrypted_volume_type,
+        platform=settings.platform(),
+        resolvers=_site_resolvers(plan),
+        user_data=_user_data(plan, [h for s in tenant.systems for h in s.hosts]),
     )
     return {
         "project_id": component.project.project.id,

@@ -41,7 +41,7 @@ class StackSpec:
     @property
     def wave(self) -> int:
         """Stacks of one wave are independent; a wave needs the outputs of the waves before it."""
-        return 0 if self.layer in ("datacenter", "network") else 1
+        return {"datacenter": 0, "network": 1}.get(self.layer, 2)
 
 
 def layer_stack(park: str, layer: str) -> str:

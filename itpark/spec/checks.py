@@ -9,7 +9,7 @@ from netaddr import IPNetwork, IPSet
 from itpark.catalog import baseline_ids
 from itpark.errors import Problem, SpecError
 from itpark.spec.loader import LoadedPark, Loc, format_loc
-from itpark.spec.models import LinkKind, ServiceKind, Zone
+from itpark.spec.models import LinkKind, Park, ServiceKind, Zone
 
 PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 USABLE_V6 = IPSet(["2000::/3", "fc00::/7"])  # global unicast (incl. 2001:db8::/32 documentation) and ULA
@@ -95,12 +95,45 @@ def _park_problems(loaded: LoadedPark) -> Iterable[Problem]:
             )
         if park.flavors and service.flavor not in {f.name for f in park.flavors}:
             yield where(("shared_services", i, "flavor"), f"unknown flavor {service.flavor!r}")
+    yield from _segment_problems(park, where)
     offered = {s.kind for s in park.shared_services}
     for i, kind in enumerate(park.defaults.mandatory_services):
         if kind not in offered:
             yield where(
                 ("defaults", "mandatory_services", i), f"mandatory service {kind.value!r} is not offered by the park"
             )
+
+
+def core_vlan(park: Park, index: int) -> int:
+    """VLAN id of the core network of the park's site at `index` (declared, or 100 + its position)."""
+    declared = park.sites[index].core_vlan
+    return declared if declared is not None else 100 + index
+
+
+def _segments(park: Park) -> Iterable[tuple[Loc, str, str, int | None]]:
+    """Every provider segment the park asks Neutron for: (where, physical network, type, VLAN id)."""
+    for i, site in enumerate(park.sites):
+        yield ("sites", i, "core_vlan"), site.core_physical_network, "vlan", core_vlan(park, i)
+    for i, link in enumerate(park.external_links):
+        field = "segmentation_id" if link.network_type == "vlan" else "physical_network"
+        yield ("external_links", i, field), link.physical_network, link.network_type, link.segmentation_id
+
+
+def _segment_problems(park: Park, where) -> Iterable[Problem]:  # type: ignore[no-untyped-def]
+    """Neutron allows one flat network per physical network and each VLAN id once per physical network (sites
+    sharing a physical network share its VLAN ids)."""
+    seen: dict[tuple[str, str, int | None], Loc] = {}
+    for loc, physnet, kind, vlan in _segments(park):
+        key = (physnet, kind, vlan)
+        if key in seen:
+            what = "a second flat network" if kind == "flat" else f"VLAN {vlan} a second time"
+            yield where(
+                loc,
+                f"{what} on physical network {physnet!r} (first at {format_loc(seen[key])}); "
+                "Neutron refuses it: use network_type vlan with a free segmentation_id or another physnet",
+            )
+        else:
+            seen[key] = loc
 
 
 def _tenant_problems(loaded: LoadedPark, tenant_id: str) -> Iterable[Problem]:

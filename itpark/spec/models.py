@@ -15,6 +15,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic import Strict as StrictMode
 
@@ -133,6 +134,12 @@ class Site(Strict):
     ipv4_supernet: str = Field(description="Private IPv4 supernet of the site (RFC 1918 or RFC 6598)")
     ipv6_prefix: str = Field(description="IPv6 prefix of the site, /32 to /56")
     availability_zones: list[Slug] = Field(default_factory=lambda: ["nova"], min_length=1)
+    core_physical_network: str = Field(
+        "physnet-core", description="Physical network of the site's core (a provider VLAN network)"
+    )
+    core_vlan: int | None = Field(
+        None, ge=1, le=4094, description="VLAN id of the site's core network; default 100 + the site's position"
+    )
 
     @field_validator("ipv4_supernet")
     @classmethod
@@ -153,6 +160,18 @@ class ExternalLink(Strict):
     ipv4: str | None = Field(None, description="Public or provider-assigned IPv4 range of the external network")
     ipv6: str | None = None
     physical_network: str = Field("physnet1", description="OpenStack provider physical network name")
+    network_type: Literal["flat", "vlan"] = Field(
+        "flat", description="Provider network type; Neutron allows one flat network per physical network"
+    )
+    segmentation_id: int | None = Field(None, ge=1, le=4094, description="VLAN id (network_type vlan only)")
+
+    @model_validator(mode="after")
+    def _segment(self) -> ExternalLink:
+        if self.network_type == "vlan" and self.segmentation_id is None:
+            raise ValueError("a vlan link needs segmentation_id (its VLAN id, 1-4094)")
+        if self.network_type == "flat" and self.segmentation_id is not None:
+            raise ValueError("segmentation_id is only for network_type vlan")
+        return self
 
     @field_validator("ipv4")
     @classmethod
@@ -259,9 +278,31 @@ class Storage(Strict):
         return mounts
 
 
+class Bootstrap(Strict):
+    """How a new server is reached the first time (cloud-init user data, on a config drive)."""
+
+    user: Slug = Field("itpark", description="Automation account created on every host")
+    ssh_keys: list[str] = Field(default_factory=list, description="Public keys of the automation account")
+    ssh_ca: str = Field("", description="Public key of the park's SSH user CA (trusted for the automation account)")
+    mirror_signing_key: str = Field("", description="ASCII-armoured public key that signs the park mirror")
+
+    @field_validator("ssh_keys")
+    @classmethod
+    def _keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            if not re.fullmatch(
+                r"(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?", key
+            ):
+                raise ValueError(f"expected an OpenSSH public key ('ssh-ed25519 AAAA... comment'), got {key[:40]!r}")
+        return keys
+
+
 class Defaults(Strict):
     flavor: str = "m1.small"
     image: str = "debian-12"
+    volume_availability_zone: str | None = Field(
+        None, description="Cinder availability zone of every volume (often 'nova'); default: the host's zone"
+    )
     storage: Storage = Field(default_factory=Storage)
     quotas: Quotas = Field(default_factory=Quotas)
     mandatory_services: list[Annotated[ServiceKind, Lax]] = Field(
@@ -291,6 +332,7 @@ class Park(Strict):
     images: list[Image] = Field(default_factory=list)
     addressing: Addressing = Field(default_factory=Addressing)
     defaults: Defaults = Field(default_factory=Defaults)
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap)
 
     @field_validator("operator_networks")
     @classmethod

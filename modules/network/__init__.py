@@ -1,6 +1,11 @@
-"""Network components. SiteCore: a site's core (transit) network and its external links. Network: dual-stack zone
-networks, their routers (gateway on an uplink at the plan's fixed addresses) and security groups with exactly the
-plan's rules (OpenStack's default egress rules deleted)."""
+"""Network components. SiteCore: a site's core (transit) network, a provider VLAN network, and its external
+links (flat or VLAN provider networks, as the plan says). Network: dual-stack zone networks handing out the park's
+resolvers, their routers (gateway on an uplink at the plan's fixed addresses) and security groups with exactly the
+plan's rules (OpenStack's default egress rules deleted).
+
+Zone networks, subnets and security groups are created with the owning project's scoped `provider`; routers and
+their interfaces with the platform's admin scope and the owner's `tenant_id`, because Neutron lets only an admin
+pin a gateway's external fixed address or set SNAT (`create_router:external_gateway_info:external_fixed_ips`)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from modules.common import Labels, child
 
 CORE_TYPE = "itpark:network:SiteCore"
 TYPE = "itpark:network:Network"
+IPV6_MODE = "dhcpv6-stateful"  # the plan's choice (pinned IPv6 addresses): itpark.plan.build.IPV6_ADDRESS_MODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +42,22 @@ class RouterSpec:
     subnets: tuple[str, ...]  # names of the zone networks it routes
 
 
+@dataclass(frozen=True, slots=True)
+class Resolvers:
+    """The park resolvers a site's subnets hand out by DHCP (itpark.plan.bootstrap.resolvers)."""
+
+    ipv4: tuple[str, ...] = ()
+    ipv6: tuple[str, ...] = ()
+
+
 def _dual_stack(
     parent: pulumi.Resource,
     network: openstack.networking.Network,
     subnet: Subnet,
     tags: list[str],
     project_id: pulumi.Input[str] | None,
+    resolvers: Resolvers,
+    provider: pulumi.ProviderResource | None,
 ) -> tuple[openstack.networking.Subnet, openstack.networking.Subnet]:
     v4 = openstack.networking.Subnet(
         f"{subnet.name}-v4",
@@ -52,9 +68,10 @@ def _dual_stack(
         gateway_ip=subnet.gateway_v4,
         allocation_pools=[{"start": subnet.dhcp_v4[0], "end": subnet.dhcp_v4[1]}],
         enable_dhcp=True,
+        dns_nameservers=list(resolvers.ipv4) or None,
         tenant_id=project_id,
         tags=tags,
-        opts=child(parent),
+        opts=child(parent, provider=provider),
     )
     v6 = openstack.networking.Subnet(
         f"{subnet.name}-v6",
@@ -63,12 +80,13 @@ def _dual_stack(
         ip_version=6,
         cidr=subnet.ipv6,
         gateway_ip=subnet.gateway_v6,
-        ipv6_address_mode="dhcpv6-stateful",
-        ipv6_ra_mode="dhcpv6-stateful",
+        ipv6_address_mode=IPV6_MODE,
+        ipv6_ra_mode=IPV6_MODE,
         enable_dhcp=True,
+        dns_nameservers=list(resolvers.ipv6) or None,
         tenant_id=project_id,
         tags=tags,
-        opts=child(parent),
+        opts=child(parent, provider=provider),
     )
     return v4, v6
 
@@ -77,6 +95,16 @@ def rule_name(group: str, rule: Rule) -> str:
     """Stable logical name of a rule: its content, so adding a rule never renames the others."""
     ports = "any" if rule.port_min is None else f"{rule.port_min}-{rule.port_max}"
     return f"{group}/{rule.direction}/{rule.ethertype}/{rule.protocol}/{ports}/{rule.remote_ip_prefix}/{rule.flow}"
+
+
+def _segment(link: Link) -> openstack.networking.NetworkSegmentArgsDict:
+    segment: openstack.networking.NetworkSegmentArgsDict = {
+        "network_type": link.network_type,
+        "physical_network": link.physical_network,
+    }
+    if link.segmentation_id is not None:
+        segment["segmentation_id"] = link.segmentation_id
+    return segment
 
 
 class SiteCore(pulumi.ComponentResource):
@@ -94,7 +122,19 @@ class SiteCore(pulumi.ComponentResource):
         tags = labels.tags(site=site.id, zone="core")
         name = f"core-{site.id}"
         self.network = openstack.networking.Network(
-            name, name=name, external=True, description=site.title, tags=tags, opts=child(self)
+            name,
+            name=name,
+            external=True,
+            description=site.title,
+            segments=[
+                {
+                    "network_type": "vlan",
+                    "physical_network": site.core_physical_network,
+                    "segmentation_id": site.core_vlan,
+                }
+            ],
+            tags=tags,
+            opts=child(self),
         )
         self.subnet_v4 = openstack.networking.Subnet(
             f"{name}-v4",
@@ -124,7 +164,7 @@ class SiteCore(pulumi.ComponentResource):
                 name=f"link-{link.id}",
                 external=True,
                 description=link.title,
-                segments=[{"network_type": "flat", "physical_network": link.physical_network}],
+                segments=[_segment(link)],
                 tags=link_tags,
                 opts=child(self),
             )
@@ -161,18 +201,26 @@ class Network(pulumi.ComponentResource):
         routers: Sequence[RouterSpec] = (),
         project_id: pulumi.Input[str] | None = None,
         group_levels: Mapping[str, int] | None = None,
+        resolvers: Mapping[str, Resolvers] | None = None,  # keyed by site id
+        provider: pulumi.ProviderResource | None = None,  # scoped to the owning project
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
+        self.provider = provider
         self.networks, self.subnets_v4, self.subnets_v6 = {}, {}, {}
         for subnet in subnets:
             tags = labels.tags(site=subnet.site, zone=subnet.zone)
             net = openstack.networking.Network(
-                subnet.name, name=subnet.name, external=False, tenant_id=project_id, tags=tags, opts=child(self)
+                subnet.name,
+                name=subnet.name,
+                external=False,
+                tenant_id=project_id,
+                tags=tags,
+                opts=child(self, provider=provider),
             )
             self.networks[subnet.name] = net
             self.subnets_v4[subnet.name], self.subnets_v6[subnet.name] = _dual_stack(
-                self, net, subnet, tags, project_id
+                self, net, subnet, tags, project_id, (resolvers or {}).get(subnet.site, Resolvers()), provider
             )
         zones = {s.name: s.zone for s in subnets}
         for spec in routers:
@@ -218,7 +266,7 @@ class Network(pulumi.ComponentResource):
             delete_default_rules=True,
             tenant_id=project_id,
             tags=labels.tags(site=group.site, zone=group.zone or "shared"),
-            opts=child(self),
+            opts=child(self, provider=self.provider),
         )
         for rule in group.rules:
             openstack.networking.SecGroupRule(
@@ -232,6 +280,6 @@ class Network(pulumi.ComponentResource):
                 remote_ip_prefix=rule.remote_ip_prefix,
                 description=rule.description,
                 tenant_id=project_id,
-                opts=child(self),
+                opts=child(self, provider=self.provider),
             )
         return sg

@@ -30,6 +30,8 @@ class SharedServices(pulumi.ComponentResource):
         labels: Labels,
         public_pools: Mapping[str, str],  # site -> name of its internet link network (floating-IP pool)
         encrypted_volume_type: str | None = None,
+        user_data: Mapping[str, str] | None = None,  # keyed by host name
+        provider: pulumi.ProviderResource | None = None,  # scoped to the shared-services project
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -44,14 +46,23 @@ class SharedServices(pulumi.ComponentResource):
                 {h.name: at for h in service.hosts},
                 labels.with_level(level),
                 encrypted_volume_type=encrypted_volume_type,
+                user_data=user_data,
+                provider=provider,
                 opts=child(self),
             )
             self.hosts[key] = group
             if service.kind == LB_KIND:
-                self._load_balancer(service, at, labels.with_level(level), public_pools.get(service.site))
+                self._load_balancer(service, at, labels.with_level(level), public_pools.get(service.site), provider)
         self.register_outputs({})
 
-    def _load_balancer(self, service: Service, at: Attachment, labels: Labels, public_pool: str | None) -> None:
+    def _load_balancer(
+        self,
+        service: Service,
+        at: Attachment,
+        labels: Labels,
+        public_pool: str | None,
+        provider: pulumi.ProviderResource | None,
+    ) -> None:
         name = service.subnet.name
         lb = openstack.loadbalancer.LoadBalancer(
             name,
@@ -59,7 +70,7 @@ class SharedServices(pulumi.ComponentResource):
             vip_subnet_id=at.subnet_v4_id,
             security_group_ids=[at.security_group_id],
             tags=labels.tags(site=service.site, zone="shared"),
-            opts=child(self),
+            opts=child(self, provider=provider),
         )
         self.load_balancers[service.site] = lb
         for spec in service.ports:
@@ -72,7 +83,7 @@ class SharedServices(pulumi.ComponentResource):
                 loadbalancer_id=lb.id,
                 protocol="TCP",
                 protocol_port=int(port),
-                opts=child(self),
+                opts=child(self, provider=provider),
             )
             pool = openstack.loadbalancer.Pool(
                 f"{name}-{port}",
@@ -80,7 +91,7 @@ class SharedServices(pulumi.ComponentResource):
                 listener_id=listener.id,
                 protocol="TCP",
                 lb_method="ROUND_ROBIN",
-                opts=child(self),
+                opts=child(self, provider=provider),
             )
             for host in service.hosts:
                 openstack.loadbalancer.Member(
@@ -89,7 +100,7 @@ class SharedServices(pulumi.ComponentResource):
                     address=host.ipv4,
                     protocol_port=int(port),
                     subnet_id=at.subnet_v4_id,
-                    opts=child(self),
+                    opts=child(self, provider=provider),
                 )
         if service.subnet.public and public_pool is not None:
             self.floating_ips[service.site] = openstack.networking.FloatingIp(
@@ -97,5 +108,5 @@ class SharedServices(pulumi.ComponentResource):
                 pool=public_pool,
                 port_id=lb.vip_port_id,
                 tags=labels.tags(site=service.site, zone="shared"),
-                opts=child(self),
+                opts=child(self, provider=provider),
             )

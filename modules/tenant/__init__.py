@@ -1,5 +1,7 @@
-"""Tenant: the tenant factory. One call per tenant of the plan: its project and quotas, each system's zone
-networks, router (gateway on the site core at the plan's fixed addresses), security groups and hosts."""
+"""Tenant: the tenant factory. One call per tenant of the plan: its project and quotas, a provider scoped to the
+project (every network, port, security group, server and volume of the tenant is created in its own project: Nova
+refuses a port of another project), each system's zone networks, router (gateway on the site core at the plan's
+fixed addresses), security groups and hosts booted with the plan's user data."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ import pulumi
 
 from itpark.plan.model import Tenant as PlanTenant
 from modules.common import Labels, child
-from modules.datacenter import TenantProject
+from modules.datacenter import Platform, TenantProject
 from modules.hosts import Attachment, Hosts
-from modules.network import Network, RouterSpec, Uplink
+from modules.network import Network, Resolvers, RouterSpec, Uplink
 
 TYPE = "itpark:tenant:Tenant"
 
@@ -38,12 +40,16 @@ class Tenant(pulumi.ComponentResource):
         domain_id: pulumi.Input[str],
         cores: Mapping[str, CoreIds],  # keyed by site id
         encrypted_volume_type: str | None = None,
+        platform: Platform | None = None,
+        resolvers: Mapping[str, Resolvers] | None = None,  # keyed by site id
+        user_data: Mapping[str, str] | None = None,  # keyed by host name
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, tenant.name, None, opts)
         labels = Labels(park, tenant.name, tenant.owner, 0)
-        self.project = TenantProject(tenant, domain_id, labels, opts=child(self))
+        self.project = TenantProject(tenant, domain_id, labels, platform, opts=child(self))
         project_id = self.project.project.id
+        provider = self.project.provider
         self.networks, self.hosts = {}, {}
         for system in tenant.systems:
             sys_labels = labels.with_level(system.level)
@@ -60,6 +66,8 @@ class Tenant(pulumi.ComponentResource):
                 sys_labels,
                 routers=[router],
                 project_id=project_id,
+                resolvers=resolvers,
+                provider=provider,
                 opts=child(self),
             )
             attachments = {
@@ -80,6 +88,8 @@ class Tenant(pulumi.ComponentResource):
                 keep_data=not tenant.decommission,
                 encrypted_volume_type=encrypted_volume_type,
                 project_id=project_id,
+                user_data=user_data,
+                provider=provider,
                 opts=child(self),
             )
         self.register_outputs({"project_id": project_id})
