@@ -1,8 +1,10 @@
 """itpark's CrossGuard policies, importable without starting a policy server (PolicyPack lives in __main__.py).
 
-Each policy reads camelCase provider properties, as `pulumi preview` and `itpark manifest` show them. Names of
-security-group rules start with their group ("shared-dc1-waf/ingress/..."), which is how a rule's group is known.
-Park-specific facts (bastion prefixes, public groups) come from the pack config that `itpark stacks` writes.
+Each policy reads camelCase provider properties, as `pulumi preview` and `itpark manifest` show them. Protocols
+are compared normalised ("", None and "any" are every protocol; "6" is tcp), prefixes as networks (0.0.0.0/1 is
+open too; host bits are tolerated). A rule's security group is found through its `securityGroupId` dependency
+(the stack policies), never from logical names or the program's own tags. Park-specific facts (bastion
+prefixes, public groups, encrypted volume types) come from the pack config that `itpark stacks` writes.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
@@ -40,7 +45,40 @@ SSH = 22
 PRIVATE_ZONES = {"mgmt", "data"}
 REQUIRED = ("tenant", "level", "owner")
 
+SECGROUP = "openstack:networking/secGroup:SecGroup"
+# IANA protocol numbers and names Neutron accepts, to the names the policies compare.
+PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmp", "ipv6-icmp": "icmp", "icmpv6": "icmp"}
+OPEN_V4, OPEN_V6 = 8, 16  # a prefix shorter than these spans public address space: open ingress
+
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
+
+
+def protocol(props: Mapping[str, Any]) -> str | None:
+    """The rule's protocol by name; None for every protocol ("", None, "any", "0")."""
+    value = str(props.get("protocol") or "").strip().lower()
+    if value in ("", "any", "0"):
+        return None
+    return PROTOCOLS.get(value, value)
+
+
+def network(prefix: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A remote prefix as a network (host bits dropped); None when absent or not a prefix."""
+    if not prefix:
+        return None
+    try:
+        return ipaddress.ip_network(str(prefix), strict=False)
+    except ValueError:
+        return None
+
+
+def open_remote(props: Mapping[str, Any]) -> bool:
+    """True when a rule admits (a large part of) the Internet: no remote at all, or a very short prefix."""
+    if props.get("remoteGroupId"):
+        return False
+    net = network(props.get("remoteIpPrefix"))
+    if net is None:
+        return True
+    return net.prefixlen < (OPEN_V4 if net.version == 4 else OPEN_V6)
 
 
 def _group(args: ResourceValidationArgs) -> str:
@@ -67,12 +105,12 @@ def no_open_ingress(args: ResourceValidationArgs, report: ReportViolation) -> No
     props = args.props
     if args.resource_type != RULE or props.get("direction") != "ingress":
         return
-    prefix = props.get("remoteIpPrefix")
-    if prefix not in ANYWHERE and (prefix or props.get("remoteGroupId")):
+    if not open_remote(props):
         return
+    prefix = props.get("remoteIpPrefix")
     ports = _ports(props)
     public = set(args.get_config().get("publicGroups", []))
-    web = props.get("protocol") == "tcp" and ports is not None and set(ports) <= WEB_PORTS
+    web = protocol(props) == "tcp" and ports is not None and set(ports) <= WEB_PORTS
     if _group(args) not in public or not web:
         report(f"{args.name}: ingress from anywhere ({prefix or 'no remote'}) outside the WAF/load balancer on 80/443")
 
@@ -82,19 +120,28 @@ def ssh_only_from_bastion(args: ResourceValidationArgs, report: ReportViolation)
     props = args.props
     if args.resource_type != RULE or props.get("direction") != "ingress":
         return
-    ports = _ports(props)
-    if props.get("protocol") not in ("tcp", None) or (ports is not None and SSH not in ports):
-        return
     config = args.get_config()
     if _group(args) in set(config.get("bastionGroups", [])):
         return
+    problem = _ssh_problem(props, config)
+    if problem:
+        report(f"{args.name}: {problem}")
+
+
+def _ssh_problem(props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+    if props.get("direction") != "ingress":
+        return None
+    ports = _ports(props)
+    if protocol(props) not in ("tcp", None) or (ports is not None and SSH not in ports):
+        return None
+    if props.get("remoteGroupId"):
+        return None
     prefix = props.get("remoteIpPrefix")
-    bastions = [ipaddress.ip_network(p) for p in config.get("bastionPrefixes", [])]
-    if prefix:
-        net = ipaddress.ip_network(prefix)
-        if any(net.version == b.version and net.subnet_of(b) for b in bastions):  # type: ignore[arg-type]
-            return
-    report(f"{args.name}: SSH allowed from {prefix or 'anywhere'}, which is not a bastion subnet")
+    net = network(prefix)
+    bastions = [b for b in (network(p) for p in config.get("bastionPrefixes", [])) if b is not None]
+    if net is not None and any(net.version == b.version and net.subnet_of(b) for b in bastions):  # type: ignore[arg-type]
+        return None
+    return f"SSH allowed from {prefix or 'anywhere'}, which is not a bastion subnet"
 
 
 def private_zones_not_external(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -131,6 +178,43 @@ def required_labels(args: ResourceValidationArgs, report: ReportViolation) -> No
         report(f"{args.name}: missing {', '.join(missing)}")
 
 
+def _group_of(rule: PolicyResource, groups: Mapping[str, PolicyResource]) -> PolicyResource | None:
+    """The security group a rule belongs to, through its `securityGroupId` dependency (or its resolved id)."""
+    for dep in (rule.property_dependencies or {}).get("securityGroupId", []) or []:
+        if dep.resource_type == SECGROUP:
+            return dep
+    return groups.get(str(rule.props.get("securityGroupId")))
+
+
+def rules_by_group(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every security-group rule belongs to a group of the stack; open ingress only into a public group on
+    80/443 TCP; SSH only from the bastion subnets or into a bastion group. Groups are known by their name in
+    Neutron (the `name` property), reached through the rule's dependency."""
+    groups = {str(r.props.get("id") or r.urn): r for r in args.resources if r.resource_type == SECGROUP}
+    config = args.get_config()
+    public = set(config.get("publicGroups", []))
+    bastion_groups = set(config.get("bastionGroups", []))
+    for rule in args.resources:
+        if rule.resource_type != RULE:
+            continue
+        group = _group_of(rule, groups)
+        if group is None:
+            if rule.props.get("securityGroupId") is not None:
+                report(f"{rule.name}: its security group is not a resource of this stack", rule.urn)
+            continue
+        name = str(group.props.get("name") or group.name)
+        props = rule.props
+        if props.get("direction") == "ingress" and open_remote(props):
+            ports = _ports(props)
+            web = protocol(props) == "tcp" and ports is not None and set(ports) <= WEB_PORTS
+            if name not in public or not web:
+                report(f"{rule.name}: open ingress into group {name}, which is not public on 80/443", rule.urn)
+        if name not in bastion_groups:
+            problem = _ssh_problem(props, config)
+            if problem:
+                report(f"{rule.name}: group {name}: {problem}", rule.urn)
+
+
 def _policy(name: str, validate: Validate, config: dict[str, Any] | None = None) -> ResourceValidationPolicy:
     schema = PolicyConfigSchema(properties=config) if config else None
     return ResourceValidationPolicy(
@@ -143,6 +227,21 @@ def _policy(name: str, validate: Validate, config: dict[str, Any] | None = None)
 
 
 STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def stack_policies() -> list[StackValidationPolicy]:
+    schema = PolicyConfigSchema(
+        properties={"publicGroups": STRINGS, "bastionGroups": STRINGS, "bastionPrefixes": STRINGS}
+    )
+    return [
+        StackValidationPolicy(
+            name="itpark-rules-by-group",
+            description=(rules_by_group.__doc__ or "").strip(),
+            validate=rules_by_group,
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=schema,
+        )
+    ]
 
 
 def policies() -> list[ResourceValidationPolicy]:

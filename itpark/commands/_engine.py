@@ -29,3 +29,13 @@ def stack_names(args: argparse.Namespace) -> list[str]:
             raise UsageError(f"not a stack of this park: {', '.join(unknown)} (see `itpark stacks`)")
         names = [n for n in names if n in args.only]
     return names
+
+
+def policy_config_path(args: argparse.Namespace) -> Path:
+    """The park's policy pack config (written by `itpark stacks`); `preview` and `up` apply the pack with it."""
+    from itpark.plan import plan_park
+
+    path = args.project_dir / "policy" / f"{plan_park(stack_dir(args)).park.name}.json"
+    if not path.is_file():
+        raise UsageError(f"{path}: no policy pack config (run `itpark stacks {args.stack}`)")
+    return path

@@ -6,7 +6,10 @@ project root by older versions are merged and moved into stack-config/ (Pulumi.y
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
+
+import yaml
 
 from itpark.commands._common import add_stack, progress, stack_dir
 from itpark.fileio import dumps_json, write_text_atomic
@@ -46,6 +49,15 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+def _encrypted_types(stack_files: Iterable[str]) -> list[str]:
+    """The encrypted volume types the park's stacks are set to (`itpark:encryptedVolumeType`), for the pack."""
+    types = set()
+    for text in stack_files:
+        config = (yaml.safe_load(text) or {}).get("config") or {}
+        types.add(str(config.get("itpark:encryptedVolumeType") or DEFAULT_ENCRYPTED_VOLUME_TYPE))
+    return sorted(types)
+
+
 def expected_files(park: Path, project_dir: Path, org: str | None = None) -> tuple[dict[Path, str], list[Path]]:
     """Every file `itpark stacks` would write, with its text, and the old root files it would replace."""
     plan = plan_park(park)
@@ -63,7 +75,7 @@ def expected_files(park: Path, project_dir: Path, org: str | None = None) -> tup
             existing = _read(old_root)
             moved.append(old_root)
         files[path] = merge_stack_file(existing, spec, park_ref, org, str(path))
-    policy = policy_config(plan, [DEFAULT_ENCRYPTED_VOLUME_TYPE])
+    policy = policy_config(plan, _encrypted_types(files.values()))
     files[project_dir / "policy" / f"{plan.park.name}.json"] = dumps_json(policy)
     return files, moved
 

@@ -47,6 +47,9 @@ VG_METADATA_GB = 1  # room on the system volume for LVM metadata and extent roun
 # The plan pins every host's IPv6 address; only DHCPv6-stateful hands out a pinned address (SLAAC derives it from
 # the MAC). Hosts' firewalls must then accept DHCPv6 replies (itpark.plan.bootstrap.HOST_FIREWALL_NEEDS).
 IPV6_ADDRESS_MODE = "dhcpv6-stateful"
+# Links other than the Internet reach one shared service each (TSLCD publishes through the WAF, NGSP/NDXP talks to
+# the LGSP): a link router joins that service's network at a pinned address (itpark.plan.routing).
+LINK_SERVICES = {"tslcd": "waf", "ngsp": "lgsp"}
 ANTI_AFFINITY_MIN = 2  # a tier of this many hosts or more is spread over compute hosts by a server group
 
 
@@ -122,6 +125,8 @@ class _Planner:
         tenants = [
             self._tenant(tid, spec, spaces, blocks, services_by_key) for tid, spec in self.loaded.tenants.items()
         ]
+        # After the system routers, so a park allocated from scratch gets the same ledger as one that grew.
+        spaces = {site_id: self._core_routers(space) for site_id, space in spaces.items()}
         if self.problems:
             raise SpecError(self.problems)
         services = [self._finish_service(s, service_levels, tenants, spaces) for s in services]
@@ -283,6 +288,23 @@ class _Planner:
             blocks[key] = got
         return blocks
 
+    def _core_routers(self, space: _SiteSpace) -> _SiteSpace:
+        """The physical core router (first address) and the shared router's pinned address on the site's core."""
+        site = space.site
+        core4, core6 = IPNetwork(site.core_v4), IPNetwork(site.core_v6)
+        shared = self._pin(f"router:{site.id}/shared", core4, core6, self.core_allocators[site.id])
+        if shared is None:
+            self.problems.append(self.loaded.where(None, ("sites",), f"site {site.id}: core network {core4} is full"))
+            shared = ("", "")
+        site = replace(
+            site,
+            core_gateway_v4=address_at(core4, 1),
+            core_gateway_v6=address_at(core6, 1),
+            shared_router_v4=shared[0],
+            shared_router_v6=shared[1],
+        )
+        return _SiteSpace(site, space.v4, space.v6)
+
     def _volume_zone(self, host_zone: str) -> str:
         """Cinder's zones often differ from Nova's (many clouds have only 'nova'): the park may name one."""
         return self.park.defaults.volume_availability_zone or host_zone
@@ -401,7 +423,16 @@ class _Planner:
                 )
             )
         group = m.SecurityGroup(name, f"shared service {kind} at {site.id}", site.id, None, None, None, kind, ())
-        return m.Service(kind, site.id, subnet, tuple(hosts), ports, group, ())
+        port = ("", "")
+        if subnet.public:
+            port = self._pin(f"router:{site.id}/shared/{kind}", net4, net6, allocators) or port
+        link_ports = []
+        for link in self.park.external_links:
+            if LINK_SERVICES.get(link.kind.value) == kind and link.site == site.id:
+                pinned = self._pin(f"router:{site.id}/link-{link.id}", net4, net6, allocators)
+                if pinned is not None:
+                    link_ports.append((link.id, pinned[0], pinned[1]))
+        return m.Service(kind, site.id, subnet, tuple(hosts), ports, group, (), port[0], port[1], tuple(link_ports))
 
     def _finish_service(
         self, service: m.Service, levels: dict[str, int], tenants: list[m.Tenant], spaces: dict[str, _SiteSpace]
@@ -574,7 +605,7 @@ class _Planner:
             service.kind,
             sort_rules(rules),
         )
-        return m.Service(service.kind, service.site, service.subnet, hosts, service.ports, group, tuple(flows))
+        return replace(service, hosts=hosts, security_group=group, flows=tuple(flows))
 
     def _service_subnet(self, sites: list[m.Site], site_id: str, kind: str) -> tuple[str, ...]:
         if kind not in self.offered:

@@ -188,6 +188,12 @@ class Service:
     ports: tuple[str, ...]
     security_group: SecurityGroup
     flows: tuple[Flow, ...]
+    # A public service's network is routed by the edge router (its gateway); the shared router is attached to it
+    # too, at this pinned address (ledger: router:<site>/shared/<kind>), for the way back into the park.
+    core_port_v4: str = ""
+    core_port_v6: str = ""
+    # Ports of the link routers on this network (link id, IPv4, IPv6; ledger: router:<site>/link-<id>).
+    link_ports: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +223,13 @@ class Site:
     core_v6: str
     core_physical_network: str = "physnet-core"  # the core is a provider VLAN network
     core_vlan: int = 0
+    # The park's physical core router on the core network (first address): default route of every router,
+    # inter-site transit. itpark.plan.routing gives it the routes it must carry.
+    core_gateway_v4: str = ""
+    core_gateway_v6: str = ""
+    # The shared-services router's fixed address on the core network (in the ledger: router:<site>/shared).
+    shared_router_v4: str = ""
+    shared_router_v6: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,12 +108,28 @@ def drift(names: Sequence[str], work_dir: Path, opener: Opener | None = None) ->
     return (1 if any(r.drifted for r in results) else 0), results
 
 
-def run_op(op: str, names: Sequence[str], work_dir: Path, opener: Opener | None = None) -> int:
-    """preview, up or refresh every named stack in order; stops at the first failure (exit 2)."""
+POLICY_OPS = ("preview", "up")  # the operations the policy pack guards
+
+
+def run_op(
+    op: str,
+    names: Sequence[str],
+    work_dir: Path,
+    opener: Opener | None = None,
+    policy_config: Path | None = None,
+) -> int:
+    """preview, up or refresh every named stack in order; stops at the first failure (exit 2). preview and up run
+    with the policy pack (`policy/`) and the park's pack config when `policy_config` is given."""
+    extra: dict[str, Any] = {}
+    if policy_config is not None and op in POLICY_OPS:
+        extra = {
+            "policy_packs": [str(work_dir / "policy")],
+            "policy_pack_configs": [str(policy_config)],
+        }
     for name in names:
         stack = (opener or open_stack)(name, work_dir)
         try:
-            result = getattr(stack, op)(on_output=_echo)
+            result = getattr(stack, op)(on_output=_echo, **extra)
         except Exception as err:
             _echo(f"itpark: {name}: {op} failed: {_first_line(err)}")
             return 2

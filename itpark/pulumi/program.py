@@ -18,6 +18,7 @@ from itpark.plan import Plan, plan_park
 from itpark.plan.bootstrap import resolvers, user_data
 from itpark.plan.model import Host, Service
 from itpark.plan.quotas import Size, shared_quota
+from itpark.plan.routing import host_routes, neutron_routes, shared_router
 from itpark.pulumi.stacks import DEFAULT_ORG, LAYERS, PROJECT, StackSpec, layer_stack
 from itpark.spec.loader import load_park
 from modules.common import Labels
@@ -104,6 +105,14 @@ def _site_resolvers(plan: Plan) -> dict[str, Resolvers]:
     return out
 
 
+def _routes(plan: Plan) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The plan's static routes, by Neutron router name."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for route in neutron_routes(plan):
+        out.setdefault(route.router, []).append((route.destination, route.next_hop))
+    return {name: tuple(r) for name, r in out.items()}
+
+
 def _user_data(plan: Plan, hosts: list[Host]) -> dict[str, str]:
     return {h.name: user_data(plan, h) for h in hosts}
 
@@ -131,6 +140,7 @@ def _network(plan: Plan, settings: Settings) -> dict[str, Any]:
     provider = _shared_provider(plan, settings)
     shared_project = _ref(plan, "datacenter", settings).require_output("shared_project_id")
     site_resolvers = _site_resolvers(plan)
+    routes = _routes(plan)
     cores: dict[str, Any] = {}
     shared: dict[str, Any] = {}
     pools: dict[str, str] = {}
@@ -148,9 +158,17 @@ def _network(plan: Plan, settings: Settings) -> dict[str, Any]:
         services = [s for s in plan.services if s.site == site.id]
         if not services:
             continue
-        up_core = Uplink("core", core.network.id)
+        up_core = Uplink(
+            "core", core.network.id, core.subnet_v4.id, core.subnet_v6.id, site.shared_router_v4, site.shared_router_v6
+        )
         private = tuple(s.subnet.name for s in services if not s.subnet.public)
-        routers = [RouterSpec(f"shared-{site.id}", up_core, private)]
+        joined = tuple((s.subnet.name, s.core_port_v4, s.core_port_v6) for s in services if s.core_port_v4)
+        routers = [RouterSpec(shared_router(site), up_core, private, routes.get(shared_router(site), ()), joined)]
+        for s in services:  # link routers: gateway on their link, a port on the service network they serve
+            for link_id, v4, v6 in s.link_ports:
+                link = next(x for x in links if x.id == link_id)
+                uplink = Uplink(link.kind, core.links[link_id].id)
+                routers.append(RouterSpec(f"link-{link_id}", uplink, (), (), ((s.subnet.name, v4, v6),)))
         public = tuple(s.subnet.name for s in services if s.subnet.public)
         if public and internet is not None:
             routers.append(RouterSpec(f"shared-{site.id}-edge", Uplink(INTERNET, core.links[internet.id].id), public))
@@ -164,6 +182,7 @@ def _network(plan: Plan, settings: Settings) -> dict[str, Any]:
             group_levels={s.security_group.name: _service_level(s) for s in services},
             resolvers=site_resolvers,
             provider=provider,
+            host_routes={s.subnet.name: host_routes(plan, s) for s in services},
         )
         for s in services:
             name = s.subnet.name
@@ -245,6 +264,7 @@ def _tenant(plan: Plan, name: str, settings: Settings) -> dict[str, Any]:
         platform=settings.platform(),
         resolvers=_site_resolvers(plan),
         user_data=_user_data(plan, [h for s in tenant.systems for h in s.hosts]),
+        routes=_routes(plan),
     )
     return {
         "project_id": component.project.project.id,

@@ -149,4 +149,9 @@ def policy_config(plan: Plan, encrypted_volume_types: list[str]) -> dict[str, di
             "bastionPrefixes": sorted(p for s in bastions for p in (s.subnet.ipv4, s.subnet.ipv6)),
         },
         "itpark-encrypted-volumes": {"encryptedVolumeTypes": encrypted_volume_types},
+        "itpark-rules-by-group": {
+            "publicGroups": sorted(s.security_group.name for s in plan.services if s.subnet.public),
+            "bastionGroups": sorted(s.security_group.name for s in bastions),
+            "bastionPrefixes": sorted(p for s in bastions for p in (s.subnet.ipv4, s.subnet.ipv6)),
+        },
     }

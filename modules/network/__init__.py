@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_openstack as openstack
+from netaddr import IPNetwork
 
+from itpark.plan.addressing import DHCP_OFFSETS, address_at
 from itpark.plan.model import Link, Rule, SecurityGroup, Site, Subnet
 from modules.common import Labels, child
 
@@ -39,7 +41,10 @@ class Uplink:
 class RouterSpec:
     name: str
     uplink: Uplink
-    subnets: tuple[str, ...]  # names of the zone networks it routes
+    subnets: tuple[str, ...]  # names of the zone networks it routes (its interface at each subnet's gateway)
+    routes: tuple[tuple[str, str], ...] = ()  # static routes: (destination CIDR, next hop), from the plan
+    # Networks it joins at a pinned address instead of the gateway (network name, IPv4, IPv6).
+    ports: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ def _dual_stack(
     project_id: pulumi.Input[str] | None,
     resolvers: Resolvers,
     provider: pulumi.ProviderResource | None,
+    routes: Sequence[tuple[str, str]] = (),
 ) -> tuple[openstack.networking.Subnet, openstack.networking.Subnet]:
     v4 = openstack.networking.Subnet(
         f"{subnet.name}-v4",
@@ -88,6 +94,14 @@ def _dual_stack(
         tags=tags,
         opts=child(parent, provider=provider),
     )
+    for destination, next_hop in routes:  # routes DHCP hands to the hosts (option 121 / host routes)
+        openstack.networking.SubnetRoute(
+            f"{subnet.name}/{destination}",
+            subnet_id=(v6 if ":" in destination else v4).id,
+            destination_cidr=destination,
+            next_hop=next_hop,
+            opts=child(parent, provider=provider),
+        )
     return v4, v6
 
 
@@ -95,6 +109,12 @@ def rule_name(group: str, rule: Rule) -> str:
     """Stable logical name of a rule: its content, so adding a rule never renames the others."""
     ports = "any" if rule.port_min is None else f"{rule.port_min}-{rule.port_max}"
     return f"{group}/{rule.direction}/{rule.ethertype}/{rule.protocol}/{ports}/{rule.remote_ip_prefix}/{rule.flow}"
+
+
+def _core_pool(cidr: str) -> list[openstack.networking.SubnetAllocationPoolArgsDict]:
+    """Neutron picks unpinned core addresses only from the reserved offsets, never from those the ledger pins."""
+    start, end = (address_at(IPNetwork(cidr), o) for o in DHCP_OFFSETS)
+    return [{"start": start, "end": end}]
 
 
 def _segment(link: Link) -> openstack.networking.NetworkSegmentArgsDict:
@@ -142,6 +162,8 @@ class SiteCore(pulumi.ComponentResource):
             network_id=self.network.id,
             ip_version=4,
             cidr=site.core_v4,
+            gateway_ip=site.core_gateway_v4 or None,
+            allocation_pools=_core_pool(site.core_v4),
             enable_dhcp=False,
             tags=tags,
             opts=child(self),
@@ -152,6 +174,8 @@ class SiteCore(pulumi.ComponentResource):
             network_id=self.network.id,
             ip_version=6,
             cidr=site.core_v6,
+            gateway_ip=site.core_gateway_v6 or None,
+            allocation_pools=_core_pool(site.core_v6),
             enable_dhcp=False,
             tags=tags,
             opts=child(self),
@@ -203,6 +227,7 @@ class Network(pulumi.ComponentResource):
         group_levels: Mapping[str, int] | None = None,
         resolvers: Mapping[str, Resolvers] | None = None,  # keyed by site id
         provider: pulumi.ProviderResource | None = None,  # scoped to the owning project
+        host_routes: Mapping[str, Sequence[tuple[str, str]]] | None = None,  # keyed by network name
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -220,7 +245,14 @@ class Network(pulumi.ComponentResource):
             )
             self.networks[subnet.name] = net
             self.subnets_v4[subnet.name], self.subnets_v6[subnet.name] = _dual_stack(
-                self, net, subnet, tags, project_id, (resolvers or {}).get(subnet.site, Resolvers()), provider
+                self,
+                net,
+                subnet,
+                tags,
+                project_id,
+                (resolvers or {}).get(subnet.site, Resolvers()),
+                provider,
+                (host_routes or {}).get(subnet.name, ()),
             )
         zones = {s.name: s.zone for s in subnets}
         for spec in routers:
@@ -255,6 +287,29 @@ class Network(pulumi.ComponentResource):
                 openstack.networking.RouterInterface(
                     f"{spec.name}-{net}-{version}", router_id=router.id, subnet_id=subnet.id, opts=child(self)
                 )
+        for net, ipv4, ipv6 in spec.ports:
+            port = openstack.networking.Port(
+                f"{spec.name}-{net}",
+                name=f"{spec.name}-{net}",
+                network_id=self.networks[net].id,
+                fixed_ips=[
+                    {"subnet_id": self.subnets_v4[net].id, "ip_address": ipv4},
+                    {"subnet_id": self.subnets_v6[net].id, "ip_address": ipv6},
+                ],
+                tenant_id=project_id,
+                tags=tags,
+                opts=child(self, provider=self.provider),
+            )
+            openstack.networking.RouterInterface(
+                f"{spec.name}-{net}", router_id=router.id, port_id=port.id, opts=child(self)
+            )
+        if spec.routes:  # one resource per router: adding a system updates it in place, no route races
+            openstack.networking.RouterRoutesV2(
+                spec.name,
+                router_id=router.id,
+                routes=[{"destination_cidr": d, "next_hop": h} for d, h in spec.routes],
+                opts=child(self),
+            )
 
     def _group(
         self, group: SecurityGroup, labels: Labels, project_id: pulumi.Input[str] | None

@@ -43,6 +43,7 @@ class Tenant(pulumi.ComponentResource):
         platform: Platform | None = None,
         resolvers: Mapping[str, Resolvers] | None = None,  # keyed by site id
         user_data: Mapping[str, str] | None = None,  # keyed by host name
+        routes: Mapping[str, tuple[tuple[str, str], ...]] | None = None,  # static routes by router name
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE, tenant.name, None, opts)
@@ -57,7 +58,9 @@ class Tenant(pulumi.ComponentResource):
             uplink = Uplink(
                 "core", core.network_id, core.subnet_v4_id, core.subnet_v6_id, system.router_v4, system.router_v6
             )
-            router = RouterSpec(system.router, uplink, tuple(z.name for z in system.zones))
+            router = RouterSpec(
+                system.router, uplink, tuple(z.name for z in system.zones), (routes or {}).get(system.router, ())
+            )
             # DR networks are kept ready without a router: the plan pins no DR router address.
             net = Network(
                 system.key.replace("/", "-"),

@@ -56,8 +56,8 @@ def test_subnets_hand_out_the_park_resolvers_and_ipv6_is_stateful(
     plan = plans["danang-itpark"]
     v4, v6 = resolvers(plan, "dc1")
     assert v4 and v6
-    subnets = dict(resources(manifests["danang-itpark"], "Subnet"))
-    zone = next(r for r in subnets.values() if r["name"] == "softviet-erp-app-v6")
+    subnets = [r for _, r in resources(manifests["danang-itpark"], "Subnet")]
+    zone = next(r for r in subnets if r["name"] == "softviet-erp-app-v6")
     assert zone["inputs"]["dnsNameservers"] == v6 and zone["inputs"]["ipv6AddressMode"] == "dhcpv6-stateful"
     assert ("ingress", "ipv6", "udp", 546, "fe80::/10") in [tuple(n)[:5] for n in host_firewall_needs(plan)]
 
@@ -83,7 +83,15 @@ def test_tenant_resources_are_created_in_the_tenant_project(manifests: dict[str,
             assert res[f"openstack:identity/project:Project::{tenant}"]["options"]["protect"] is True
             for key, r in res.items():
                 kind = key.split("::")[0].rsplit(":", 1)[-1]
-                if kind in {"Instance", "Port", "Volume", "VolumeAttach", "SecGroup", "Network", "ServerGroup"}:
+                if r["custom"] and kind in {
+                    "Instance",
+                    "Port",
+                    "Volume",
+                    "VolumeAttach",
+                    "SecGroup",
+                    "Network",
+                    "ServerGroup",
+                }:
                     assert r.get("provider") == f"pulumi:providers:openstack::{tenant}", (stack, key)
 
 
@@ -122,3 +130,15 @@ def test_quota_counts_vcpus_and_ram(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         plan_park(copy)
     assert "so-tttt.yaml:7: quotas.cores: quota 20 is too small: the tenant's hosts need 22 vCPUs" in str(err.value)
+
+
+def test_volume_availability_zone_comes_from_the_park(tmp_path: Path) -> None:
+    copy = _copy(tmp_path, "danang-itpark")
+    park = copy / "park.yaml"
+    park.write_text(
+        park.read_text(encoding="utf-8").replace("defaults:\n", "defaults:\n  volume_availability_zone: nova\n", 1),
+        encoding="utf-8",
+    )
+    plan = plan_park(copy)
+    assert {h.volume_availability_zone for h in plan.all_hosts()} == {"nova"}
+    assert {h.availability_zone for h in plan.all_hosts()} != {"nova"}  # servers keep their compute zones

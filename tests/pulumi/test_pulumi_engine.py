@@ -52,9 +52,11 @@ class FakeStack:
         return _Result(self._preview)
 
     def refresh(self, **kwargs: Any) -> _Result:
+        self.calls.append(("refresh", kwargs))
         return _Result(self._refresh)
 
     def up(self, **kwargs: Any) -> _Result:
+        self.calls.append(("up", kwargs))
         return _Result(self._preview)
 
 
@@ -96,3 +98,17 @@ def test_drift_command_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     assert main(["drift", "stacks/danang-itpark", "--only", "danang-itpark-network"]) == 1
     assert "1 drifted" in capsys.readouterr().out
     assert main(["drift", "stacks/danang-itpark", "--only", "nope"]) == 2
+
+
+def test_preview_and_up_run_with_the_policy_pack(capsys: pytest.CaptureFixture[str]) -> None:
+    config = ROOT / "policy" / "danang-itpark.json"
+    for op in ("preview", "up", "refresh"):
+        stack = FakeStack({}, {"same": 3})
+        assert engine.run_op(op, ["s"], ROOT, opener=_opener({"s": stack}), policy_config=config) == 0
+        [(called, kwargs)] = stack.calls
+        assert called == op
+        if op == "refresh":
+            assert "policy_packs" not in kwargs
+        else:
+            assert kwargs["policy_packs"] == [str(ROOT / "policy")]
+            assert kwargs["policy_pack_configs"] == [str(config)]

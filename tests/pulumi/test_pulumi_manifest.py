@@ -77,12 +77,16 @@ def test_level3_hosts_get_a_system_volume_attached(manifests: dict[str, Any], pl
 
 
 def test_adding_a_tenant_adds_only_its_stack(tmp_path: Path, golden: dict[str, Any]) -> None:
+    """A new tenant adds its own stack; elsewhere only the shared router's route table learns its block (one
+    in-place update of one resource of the network stack, the route back to it)."""
     copy = tmp_path / "danang-itpark"
     shutil.copytree(park_dir("danang-itpark"), copy)
     (copy / "tenants" / "zz-onboarding.yaml").write_text(NEW_TENANT, encoding="utf-8")
     diff = diff_manifests(golden["danang-itpark"], park_manifest(str(copy), jobs=2))
     assert diff.stacks_added == ["danang-itpark-tenant-zz-onboarding"]
-    assert not diff.removed and not diff.changed and not diff.stacks_removed and not diff.outputs_changed
+    routes = "danang-itpark-network|openstack:networking/routerRoutesV2:RouterRoutesV2::shared-dc1"
+    assert diff.changed == {routes: ["inputs.routes"]}
+    assert not diff.removed and not diff.stacks_removed and not diff.outputs_changed
     assert diff.added and all(key.startswith("danang-itpark-tenant-zz-onboarding|") for key in diff.added)
 
 

@@ -124,3 +124,78 @@ def test_required_labels(manifests: dict[str, Any], policies: ModuleType) -> Non
     assert not _violations(policies.required_labels, port, {})
     port["inputs"]["tags"] = [t for t in port["inputs"]["tags"] if not t.startswith("itpark:level=")]
     assert _violations(policies.required_labels, port, {})
+
+
+def _stack_args(stack: dict[str, Any], config: dict[str, Any]) -> Any:
+    """StackValidationArgs as the engine builds them: each rule depends on its group through securityGroupId."""
+    from pulumi_policy import PolicyResource, StackValidationArgs
+
+    def opts(r: dict[str, Any]) -> PolicyResourceOptions:
+        return PolicyResourceOptions(r["options"]["protect"], [], None, [], None, [], None)  # type: ignore[arg-type]
+
+    def make(r: dict[str, Any], deps: dict[str, list[Any]]) -> PolicyResource:
+        return PolicyResource(r["type"], r["inputs"], f"urn:x::{r['name']}", r["name"], opts(r), None, None, [], deps)
+
+    groups = {
+        f"{r['name']}-id": make(r, {}) for r in stack["resources"].values() if r["type"].endswith("secGroup:SecGroup")
+    }
+    built = list(groups.values())
+    for r in stack["resources"].values():
+        if r["type"].endswith("secGroupRule:SecGroupRule"):
+            group = groups.get(r["inputs"].get("securityGroupId"))
+            built.append(make(r, {"securityGroupId": [group]} if group else {}))
+    return StackValidationArgs(built, config)  # type: ignore[call-arg]
+
+
+def _stack_violations(policies: ModuleType, stack: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    policies.rules_by_group(_stack_args(stack, config), lambda message, urn=None: found.append(message))
+    return found
+
+
+@pytest.mark.parametrize("park", PARKS)
+def test_stack_policy_checks_rules_through_their_groups(
+    park: str, manifests: dict[str, Any], plans: dict[str, Plan], policies: ModuleType
+) -> None:
+    config = _config(plans[park], "itpark-rules-by-group")
+    assert config["publicGroups"]
+    stacks = manifests[park]["stacks"]
+    for body in stacks.values():
+        assert _stack_violations(policies, body, config) == []
+    network = copy.deepcopy(stacks[f"{park}-network"])
+    rules = [r for r in network["resources"].values() if r["type"].endswith("secGroupRule:SecGroupRule")]
+    app = next(
+        r
+        for r in rules
+        if r["inputs"]["direction"] == "ingress"
+        and not r["inputs"]["securityGroupId"].startswith(tuple(config["publicGroups"]))
+    )
+    app["inputs"].update(remoteIpPrefix="0.0.0.0/1", protocol="6", portRangeMin=443, portRangeMax=443)
+    ssh = next(
+        r
+        for r in rules
+        if r is not app
+        and r["inputs"]["direction"] == "ingress"
+        and not r["inputs"]["securityGroupId"].startswith(tuple(config["bastionGroups"]))
+    )
+    ssh["inputs"].update(remoteIpPrefix="10.99.0.5/16", protocol="", portRangeMin=None, portRangeMax=None)
+    found = _stack_violations(policies, network, config)
+    assert any(f"{app['name']}: open ingress into group" in v for v in found), found
+    assert any(f"{ssh['name']}: group" in v and "SSH allowed from 10.99.0.5/16" in v for v in found), found
+
+
+def test_protocols_and_prefixes_are_normalised(policies: ModuleType) -> None:
+    assert [policies.protocol({"protocol": p}) for p in ("", None, "any", "6", "tcp", "17", "58")] == [
+        None,
+        None,
+        None,
+        "tcp",
+        "tcp",
+        "udp",
+        "icmp",
+    ]
+    assert policies.open_remote({"remoteIpPrefix": "0.0.0.0/1"})
+    assert policies.open_remote({"remoteIpPrefix": "::/1"})
+    assert policies.open_remote({})
+    assert not policies.open_remote({"remoteIpPrefix": "10.1.2.3/8"})  # host bits: no crash
+    assert not policies.open_remote({"remoteGroupId": "g"})
