@@ -425,7 +425,7 @@ class _Planner:
         group = m.SecurityGroup(name, f"shared service {kind} at {site.id}", site.id, None, None, None, kind, ())
         port = ("", "")
         if subnet.public:
-            port = self._pin(f"router:{site.id}/shared/{kind}", net4, net6, allocators) or port
+            port = self._pin(f"router:{site.id}/shared-{kind}", net4, net6, allocators) or port
         link_ports = []
         for link in self.park.external_links:
             if LINK_SERVICES.get(link.kind.value) == kind and link.site == site.id:

@@ -189,7 +189,7 @@ class Service:
     security_group: SecurityGroup
     flows: tuple[Flow, ...]
     # A public service's network is routed by the edge router (its gateway); the shared router is attached to it
-    # too, at this pinned address (ledger: router:<site>/shared/<kind>), for the way back into the park.
+    # too, at this pinned address (ledger: router:<site>/shared-<kind>), for the way back into the park.
     core_port_v4: str = ""
     core_port_v6: str = ""
     # Ports of the link routers on this network (link id, IPv4, IPv6; ledger: router:<site>/link-<id>).
