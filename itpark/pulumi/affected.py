@@ -56,7 +56,8 @@ def changed_files(root: Path, since: str) -> tuple[str, list[str]]:
     base = git(root, "merge-base", since, "HEAD").strip()
     tracked = git(root, "diff", "--name-only", "--no-renames", base).splitlines()
     untracked = git(root, "ls-files", "--others", "--exclude-standard").splitlines()
-    return base, sorted(set(tracked) | set(untracked))
+    files = set(tracked) | set(untracked)
+    return base, sorted(f for f in files if "__pycache__" not in f.split("/") and not f.endswith(".pyc"))
 
 
 def _module_file(root: Path, name: str) -> Path | None:
@@ -142,9 +143,18 @@ class Selection:
         return {n: self.reasons[n] for n in known + gone}
 
 
+PARK_WIDE = ("shared", "core")  # ledger owners that are not tenants
+
+
 def _tenant_of_key(key: str) -> str | None:
-    parts = key.split("/")
-    return parts[1] if len(parts) > 2 else None
+    """The tenant a ledger key belongs to: `site/tenant/system`, `router:site/tenant/system`,
+    `host:<host>.<system>.<tenant>`; None for the park's own entries (core, shared)."""
+    if key.startswith("host:"):
+        owner = key.rsplit(".", 1)[-1] if "." in key else None
+    else:
+        parts = key.split(":", 1)[-1].split("/")
+        owner = parts[1] if len(parts) > 2 else None
+    return None if owner in PARK_WIDE else owner
 
 
 def _ledger_entries(text: str | None) -> dict[str, object]:
