@@ -36,7 +36,24 @@ def require_cli() -> None:
         raise EngineMissing(INSTALL)
 
 
+class StackMissing(Exception):
+    """The stack does not exist in the backend; only `up` creates stacks."""
+
+
 def open_stack(name: str, work_dir: Path) -> StackHandle:
+    """Select an existing stack; never create one (preview, refresh and drift must not)."""
+    require_cli()
+    from pulumi import automation as auto
+
+    try:
+        stack: StackHandle = auto.select_stack(stack_name=name, work_dir=str(work_dir))
+    except auto.StackNotFoundError:
+        raise StackMissing(name) from None
+    return stack
+
+
+def create_stack(name: str, work_dir: Path) -> StackHandle:
+    """Select the stack, creating it first if it is new (`up` only)."""
     require_cli()
     from pulumi import automation as auto
 
@@ -85,7 +102,11 @@ def drift_of(name: str, work_dir: Path, opener: Opener) -> StackDrift:
     """Preview-only refresh (cloud vs state), then a preview that expects no changes (state vs program)."""
     result = StackDrift(name)
     try:
-        stack = opener(name, work_dir)
+        try:
+            stack = opener(name, work_dir)
+        except StackMissing:
+            result.error = "not deployed: no such stack in the backend (`itpark up` creates it)"
+            return result
         result.refresh = changes(stack.preview_refresh().change_summary)
         try:
             result.preview = changes(stack.preview(expect_no_changes=True).change_summary)
@@ -119,7 +140,8 @@ def run_op(
     policy_config: Path | None = None,
 ) -> int:
     """preview, up or refresh every named stack in order; stops at the first failure (exit 2). preview and up run
-    with the policy pack (`policy/`) and the park's pack config when `policy_config` is given."""
+    with the policy pack (`policy/`) and the park's pack config when `policy_config` is given. Only `up` creates a
+    stack; preview and refresh report a new one as new and go on."""
     extra: dict[str, Any] = {}
     if policy_config is not None and op in POLICY_OPS:
         extra = {
@@ -127,7 +149,11 @@ def run_op(
             "policy_pack_configs": [str(policy_config)],
         }
     for name in names:
-        stack = (opener or open_stack)(name, work_dir)
+        try:
+            stack = (opener or (create_stack if op == "up" else open_stack))(name, work_dir)
+        except StackMissing:
+            print(f"{name}: new stack, not created by {op} (`itpark up` creates it; `itpark diff` shows what)")
+            continue
         try:
             result = getattr(stack, op)(on_output=_echo, **extra)
         except Exception as err:

@@ -112,3 +112,18 @@ def test_preview_and_up_run_with_the_policy_pack(capsys: pytest.CaptureFixture[s
         else:
             assert kwargs["policy_packs"] == [str(ROOT / "policy")]
             assert kwargs["policy_pack_configs"] == [str(config)]
+
+
+def test_preview_and_drift_never_create_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    """A stack missing from the backend: preview reports it as new and goes on; drift reports it, exit 2."""
+
+    def opener(name: str, work_dir: Any) -> FakeStack:
+        if name == "new":
+            raise engine.StackMissing(name)
+        return FakeStack({}, {"same": 1})
+
+    assert engine.run_op("preview", ["new", "old"], ROOT, opener) == 0
+    out = capsys.readouterr().out
+    assert "new: new stack, not created by preview" in out and "old: no changes" in out
+    code, results = engine.drift(["new", "old"], ROOT, opener)
+    assert code == 2 and results[0].line().startswith("new: error: not deployed")
