@@ -99,18 +99,25 @@ def test_what_reaches_which_stacks(repo: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_ledger_change_of_one_tenant_reaches_its_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ledger = repo / PARK / "allocations.yaml"
-    if not ledger.is_file():
-        pytest.skip("ledger split per tenant: a tenant's ledger file maps by name (see test below)")
-    text = ledger.read_text()
-    key = "key: dc1/softviet/erp"
-    assert key in text
+    ledger = repo / PARK / "ledger" / "softviet.yaml"
     host = "key: host:api-01.erp.softviet"
-    assert host in text
-    ledger.write_text(text.replace(key, "key: dc1/softviet/erp2").replace(host, "key: host:api-09.erp.softviet"))
-    chosen = selection(repo, capsys)
-    assert list(chosen) == ["danang-itpark-tenant-softviet"]
-    assert chosen["danang-itpark-tenant-softviet"] == [f"{PARK}/allocations.yaml: ledger entries of softviet"]
+    assert host in ledger.read_text()
+    ledger.write_text(ledger.read_text().replace(host, "key: host:api-09.erp.softviet"))
+    assert selection(repo, capsys) == {
+        "danang-itpark-tenant-softviet": [f"{PARK}/ledger/softviet.yaml: ledger of softviet"]
+    }
+    git(repo, "checkout", "-q", "--", ".")
+    park_ledger = repo / PARK / "ledger" / "_park.yaml"
+    park_ledger.write_text(park_ledger.read_text() + "\n")
+    assert sorted(selection(repo, capsys)) == sorted(
+        ["danang-itpark-datacenter", "danang-itpark-network", "danang-itpark-shared", *tenants(repo)]
+    )
+
+
+def test_onboarding_with_tenant_new_reaches_one_stack(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`itpark tenant new` (file and ledger) on a branch: CI previews the new tenant's stack and nothing else."""
+    assert main(["tenant", "new", str(repo / PARK), "zz-onboarding"]) == 0
+    assert list(selection(repo, capsys)) == ["danang-itpark-tenant-zz-onboarding"]
 
 
 def test_removed_tenant_is_reported_removed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
