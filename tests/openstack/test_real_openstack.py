@@ -25,7 +25,8 @@ BEFORE_FIXES = pytest.mark.xfail(
     reason="issue #12, replayed on main before the program's fixes: shared services and tenant volumes are created "
     "in the deploying project, whose default quotas refuse them (409 quota exceeded for security groups and rules, "
     "413 volumes and gigabytes); link-tslcd is a second flat network on physnet-tslcd (409 physical network in use); "
-    "the servers after them were not reached within the replay's time budget",
+    "tenant servers are created in the deploying project while their ports are in the tenant's, so every build "
+    "fails with PortNotUsable (MaxRetriesExceeded)",
 )
 OCTAVIA = {LOADBALANCER, LISTENER, POOL, "openstack:loadbalancer/member:Member"}
 
