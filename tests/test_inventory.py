@@ -55,8 +55,18 @@ def test_management_path_is_the_bastion() -> None:
         if host.service == "bastion":
             assert "ansible_ssh_common_args" not in hv and hv["ssh_allow_tcp_forwarding"] is True
         else:
-            bastion = (plan().service("bastion", host.site) or plan().service("bastion")).hosts[0].ipv4
-            assert hv["ansible_ssh_common_args"] == f"-o ProxyJump=deploy@{bastion}"
+            assert "-W %h:%p -q {{ itpark_jump_host }}" in hv["ansible_ssh_common_args"]
+            assert "StrictHostKeyChecking=accept-new" in hv["ansible_ssh_common_args"]
+
+
+def test_every_bastion_can_carry_the_automation_path() -> None:
+    files = build_inventory(plan())
+    assert files["group_vars/all.yml"]["itpark_jump_host"] == "{{ itpark_jump_hosts | first }}"
+    for site in plan().sites:
+        bastion = plan().service("bastion", site.id) or plan().service("bastion")
+        site_vars = files[f"group_vars/{group_name('site', site.id)}.yml"]
+        assert site_vars["itpark_jump_hosts"] == [f"deploy@{h.ipv4}" for h in bastion.hosts]
+        assert site_vars["itpark_bastions"] == [a for h in bastion.hosts for a in (h.ipv4, h.ipv6)]
 
 
 def test_firewall_rules_are_the_plans_security_group() -> None:

@@ -52,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="evidence root (default: evidence); files go to DIR/<park>/<host>.json",
     )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        metavar="SECONDS",
+        help="stop the whole run after SECONDS (default: no limit; a large park takes as long as it takes)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="also show skipped tasks")
 
 
@@ -60,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from itpark.commands.inventory import SERVICES_FILE, write_all
     from itpark.hardening.evidence import build_evidence, failed_controls, write_evidence
     from itpark.hardening.levels import applicable_controls
-    from itpark.hardening.runner import run_site
+    from itpark.hardening.runner import limit_pattern, run_site
     from itpark.inventory import group_name
 
     for source in args.inventory:
@@ -69,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.stack)
     write_all(plan, args.inventory_dir)
     levels = {h.name: h.level for h in plan.all_hosts()}
-    patterns = [p for p in (args.limit, f"{group_name('level', str(args.level))}" if args.level else None) if p]
-    limit = ":&".join(patterns) if patterns else None
+    limit = limit_pattern(args.limit, group_name("level", str(args.level)) if args.level else None)
     what = f"{plan.park.name}" + (f" (limit {limit})" if limit else "") + (" in check mode" if args.check else "")
     print(f"itpark harden: {what}", file=sys.stderr)
     result = run_site(
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         check=args.check,
         verbose=args.verbose,
         tags=args.tags,
+        timeout=args.timeout,
     )
     tagged = {t.strip() for t in args.tags.split(",")} if args.tags else None
     interrupted = result.status == "interrupted"

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+PROJECT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = PROJECT / "playbooks"
+ANSIBLE_CFG = PROJECT / "ansible.cfg"  # at the project root, where AWX reads it too
 EVIDENCE_TASK = "Evidence | Report"
 
 
@@ -102,6 +104,17 @@ class Progress:
             self.hosts.setdefault(host, HostResult()).unreachable = True
 
 
+def limit_pattern(limit: str | None, level_group: str | None) -> str | None:
+    """The host pattern for `--limit` and `--level` together: the level is an intersection with the whole
+    union (`a,b,&level_3`), split the way Ansible splits patterns (commas, or colons when there is no comma)."""
+    from ansible.inventory.manager import split_host_pattern
+
+    parts = [p for p in split_host_pattern(limit or "") if p]
+    if level_group:
+        parts.append(f"&{level_group}" if parts else level_group)
+    return ",".join(parts) or None
+
+
 def run_site(
     inventories: Sequence[Path],
     *,
@@ -113,21 +126,26 @@ def run_site(
     playbook: str = "site.yml",
     tags: str | None = None,
     runner: Callable[..., Any] | None = None,
+    timeout: int | None = None,
 ) -> RunResult:
-    """Run the playbook against the inventory sources (later sources override earlier host vars)."""
+    """Run the playbook against the inventory sources (later sources override earlier host vars).
+
+    `timeout` (seconds) stops the whole run; None (the default) sets no limit: a fleet of hundreds of hosts
+    takes as long as it takes."""
     import ansible_runner
 
     progress = Progress(out, verbose)
     venv_bin = str(Path(sys.executable).parent)
     env = {
         "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "ANSIBLE_CONFIG": str(PLAYBOOKS / "ansible.cfg"),
-        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_CONFIG": str(ANSIBLE_CFG),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
     }
     cmdline = " ".join(x for x in ("--check --diff" if check else "", f"--tags {tags}" if tags else "") if x)
     with tempfile.TemporaryDirectory(prefix="itpark-harden-") as tmp:
+        # SSH masters of this run only: two runs (or two labs) on the same addresses never share a socket.
+        env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = str(Path(tmp) / "cp")
         kwargs: dict[str, Any] = dict(
             private_data_dir=tmp,
             project_dir=str(PLAYBOOKS),
@@ -139,8 +157,9 @@ def run_site(
             quiet=True,
             suppress_env_files=True,
             artifact_dir=str(Path(tmp) / "artifacts"),
-            timeout=3600,
         )
+        if timeout:
+            kwargs["timeout"] = timeout
         if limit:
             kwargs["limit"] = limit
         if cmdline:

@@ -124,6 +124,8 @@ def _override(park: Park) -> None:
         "itpark_shared_kernel": True,
         "ansible_ssh_private_key_file": str(park.lab.base.key),
         "park_ca_dir": str(park.work / "pki"),
+        # test hosts are recreated with other keys at the same addresses: never remember them
+        "ansible_ssh_extra_args": "-o UserKnownHostsFile=/dev/null",
         "monitoring_scrape_interval": "3s",
     }
     hosts: dict[str, Any] = {}

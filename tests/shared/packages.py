@@ -17,5 +17,9 @@ SERVICE_PACKAGES = (
     "openssh-client",
     "ca-certificates",
     "nftables",
+    # park mirror: reprepro builds the signed repository, nginx serves it, gnupg signs it
+    "reprepro",
+    "nginx-light",
+    "gnupg",
 )
 PACKAGES = tuple(sorted(set(EXTRA_PACKAGES) | set(SERVICE_PACKAGES)))
