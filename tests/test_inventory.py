@@ -189,3 +189,13 @@ def test_progress_collects_results_and_evidence() -> None:
     assert progress.hosts["a"].evidence == [{"control": "X"}] and progress.hosts["a"].level == 2
     assert progress.hosts["a"].changed == 1 and progress.hosts["b"].unreachable
     assert any("changed" in s and "ssh" in s for s in lines) and any("unreachable" in s for s in lines)
+
+
+def test_an_empty_expected_value_never_passes() -> None:
+    checks = [
+        {"control": "HOST-02", "name": "unneeded packages installed", "expected": "", "observed": ""},
+        {"control": "HOST-05", "name": "sshd permitrootlogin", "expected": "no", "observed": "no"},
+    ]
+    evidence = build_evidence("h", "p", 2, checks, ["HOST-02", "HOST-05"])
+    assert failed_controls(evidence) == ["HOST-02"]
+    assert evidence["controls"]["HOST-05"]["status"] == "pass"

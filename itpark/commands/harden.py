@@ -53,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evidence root (default: evidence); files go to DIR/<park>/<host>.json",
     )
     parser.add_argument(
+        "--pki-dir",
+        type=Path,
+        metavar="DIR",
+        help="persistent controller directory of the park CA (default: $ITPARK_PKI_DIR; required when the "
+        "shared services run; never a home directory)",
+    )
+    parser.add_argument(
         "--timeout",
         type=int,
         metavar="SECONDS",
@@ -85,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         tags=args.tags,
         timeout=args.timeout,
+        extravars={"park_ca_dir": str(args.pki_dir.resolve())} if args.pki_dir else None,
     )
     tagged = {t.strip() for t in args.tags.split(",")} if args.tags else None
     interrupted = result.status == "interrupted"

@@ -34,7 +34,8 @@ def build_evidence(
 ) -> dict[str, Any]:
     """Group the roles' checks by control; a control passes when all its checks pass.
 
-    Only `controls` (those applicable at the host's level) are reported; an applicable control no role
+    A check passes only when its expected value is non-empty and equals the observed one. Only `controls`
+    (those applicable at the host's level) are reported; an applicable control no role
     checked on this host is reported as fail with a check saying so, never silently dropped.
     """
     wanted = sorted(set(controls))
@@ -49,7 +50,8 @@ def build_evidence(
                 "name": str(check["name"]),
                 "expected": expected,
                 "observed": observed,
-                "status": "pass" if expected == observed else "fail",
+                # an empty expectation proves nothing: a role that expects "" has nothing to compare
+                "status": "pass" if expected and expected == observed else "fail",
             }
         )
     result: dict[str, Any] = {}

@@ -118,8 +118,12 @@ def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
             "dns_server_clients": _union(_ingress_sources(s, "53/udp") for s in dns),
         }
     if ntp:
+        source = plan.park.defaults.hardening.time_source
         groups[group_name("service", "ntp")] = {
-            "ntp_server_clients": _union(_ingress_sources(s, "123/udp") for s in ntp)
+            "ntp_server_clients": _union(_ingress_sources(s, "123/udp") for s in ntp),
+            # park.yaml defaults.hardening.time_source: national time servers, and/or the hypervisor clock
+            "ntp_server_upstreams": [s for s in source if s != "hypervisor"],
+            "ntp_server_hypervisor_clock": "hypervisor" in source,
         }
     if log:
         served = [h.level for h in log_hosts]

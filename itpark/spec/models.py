@@ -297,7 +297,26 @@ class Bootstrap(Strict):
         return keys
 
 
+_TIME_SOURCE = r"^(hypervisor|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]+)$"
+
+
+class Hardening(Strict):
+    """Park-wide hardening choices (park.yaml `defaults.hardening`)."""
+
+    disruptive: bool = Field(
+        False,
+        description="Allow settings that can take a host off the network or need a reboot to undo: audit rules "
+        "immutable until reboot (-e 2), single-user mode on a full audit disk, purging removed packages",
+    )
+    time_source: list[Annotated[str, StringConstraints(pattern=_TIME_SOURCE)]] = Field(
+        default_factory=list,
+        description="Upstream of the park NTP servers: national time servers (names or addresses), or "
+        "'hypervisor' for the host clock (PTP from KVM); empty: they serve their own clock",
+    )
+
+
 class Defaults(Strict):
+    hardening: Hardening = Field(default_factory=Hardening)
     flavor: str = "m1.small"
     image: str = "debian-12"
     volume_availability_zone: str | None = Field(

@@ -75,7 +75,9 @@ def lab(base: Any, plan: Any) -> Iterator[Lab]:
 @pytest.fixture(scope="module")
 def harden(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Harden:
     work = tmp_path_factory.mktemp("harden")
-    return Harden(STACK, override_inventory(lab, work / "testhosts.yml"), work)
+    # one sysctl value changed per key, the way a park overrides it for its hosts
+    extra = {"sysctl_overrides": {"net.ipv4.conf.all.rp_filter": 2}}
+    return Harden(STACK, override_inventory(lab, work / "testhosts.yml", extra), work)
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +140,51 @@ def test_ssh_keys_only_no_root(runs: dict[str, Any], lab: Lab) -> None:
     )
     assert password.returncode == 255
     assert "Permission denied (publickey)" in password.stderr  # the server offers nothing but keys
+
+
+def test_defaults_that_cannot_lock_anyone_out(runs: dict[str, Any], lab: Lab, plan: Any, harden: Harden) -> None:
+    name = L4[0]
+    host = lab.hosts[name]
+    # fail2ban never bans any bastion of the site, IPv4 or IPv6
+    site = next(h for h in plan.all_hosts() if h.name == name).site
+    bastions = (plan.service("bastion", site) or plan.service("bastion")).hosts
+    ignored = host.exec("fail2ban-client", "get", "sshd", "ignoreip").stdout
+    for bastion in bastions:
+        for address in (bastion.ipv4, bastion.ipv6):
+            assert address in ignored, (address, ignored)
+    # a key-only operator account created after hardening, whose password has aged past PASS_MAX_DAYS: the
+    # login would demand a password change the operator cannot make
+    host.exec("useradd", "-m", "-s", "/bin/bash", "op1")
+    host.exec("sh", "-c", "mkdir -p ~op1/.ssh && cp ~deploy/.ssh/authorized_keys ~op1/.ssh/ && chown -R op1: ~op1/.ssh")
+    host.exec("chage", "-d", "2000-01-01", "op1")
+    assert host.ssh("id", "-un", user="op1").returncode != 0  # locked out, as the issue says
+    rc, _ = harden("--limit", name)
+    assert rc == 0
+    assert host.ssh("id", "-un", user="op1").stdout.strip() == "op1"
+    assert "Password expires\t\t\t\t\t: never" in host.exec("chage", "-l", "op1").stdout
+    # unattended-upgrades: security origins only (Debian's own list cleared)
+    origins = host.exec("apt-config", "dump", "Unattended-Upgrade::Origins-Pattern").stdout
+    patterns = [line for line in origins.splitlines() if line.startswith("Unattended-Upgrade::Origins-Pattern::")]
+    assert patterns and all("Debian-Security" in line for line in patterns), origins
+    # rsyslog's own logrotate file keeps the retention
+    rotate = host.exec("cat", "/etc/logrotate.d/rsyslog").stdout
+    assert "rotate 30" in rotate and "weekly" not in rotate and "rotate 4" not in rotate
+    # idle sessions end: channels and unused connections time out, TMOUT in login shells
+    sshd = host.exec("/usr/sbin/sshd", "-T", "-C", "user=deploy,host=x,addr=127.0.0.1").stdout
+    assert "channeltimeout session=600" in sshd and "unusedconnectiontimeout 600" in sshd
+    assert host.ssh("bash", "-l", "-c", "'echo $TMOUT'").stdout.strip() == "600"
+    # a sysctl value overridden per key
+    assert host.exec("cat", "/proc/sys/net/ipv4/conf/all/rp_filter").stdout.strip() == "2"
+    checks = {c["name"]: c for v in harden.evidence(PARK, name)["controls"].values() for c in v["checks"]}
+    for check in (
+        "every bastion address never banned",
+        "key-only accounts that can expire",
+        "unattended-upgrades origins (security only)",
+        "rsyslog files rotation (logrotate.d/rsyslog)",
+        "sshd channeltimeout",
+        "login shell TMOUT",
+    ):
+        assert checks[check]["status"] == "pass", checks[check]
 
 
 def _allowed_tcp(plan: Any, src: Any, dst: Any, family: int) -> set[int]:
