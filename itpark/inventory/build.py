@@ -129,7 +129,7 @@ def build_inventory(plan: Plan) -> dict[str, dict[str, Any]]:
         "logging_port": _first_tcp_port(plan, "log", 514),
         "itpark_jump_host": "{{ itpark_jump_hosts | first }}",
         # settings that can take a host off the network or need a reboot to undo (-e 2, single, purges)
-        "itpark_disruptive": plan.park.defaults.hardening.disruptive,
+        "itpark_disruptive": plan.park.disruptive,
     }
     for site in plan.sites:
         files[f"group_vars/{group_name('site', site.id)}.yml"] = {

@@ -143,6 +143,8 @@ class _Planner:
                 operator=self.park.operator,
                 domain=self.park.domain,
                 operator_networks=tuple(self.park.operator_networks),
+                disruptive=self.park.defaults.hardening.disruptive,
+                time_source=tuple(self.park.defaults.hardening.time_source),
             ),
             baseline=m.Baseline(
                 self.baseline.id,

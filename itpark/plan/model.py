@@ -299,6 +299,10 @@ class ParkInfo:
     operator: str
     domain: str
     operator_networks: tuple[str, ...]
+    # park.yaml defaults.hardening: settings that can take a host off the network or need a reboot to undo
+    # (-e 2, single, purges) only when true; the upstream of the park NTP servers
+    disruptive: bool = False
+    time_source: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

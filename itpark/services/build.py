@@ -39,18 +39,16 @@ def _relative(fqdn: str, zone: str) -> str:
     return fqdn[: -len(zone) - 1] if fqdn.endswith("." + zone) else fqdn + "."
 
 
-def _serial(records: list[str]) -> int:
-    """Stable serial that changes with the records (inline signing keeps the signed serial increasing)."""
-    digest = hashlib.sha256(json.dumps(records).encode()).hexdigest()
-    return 1_000_000_000 + int(digest[:8], 16) % 1_000_000_000
-
-
-def _zone(name: str, records: list[str], nameservers: list[str]) -> dict[str, Any]:
+def zone_entry(name: str, records: list[str], nameservers: list[str]) -> dict[str, Any]:
+    """One zone for the dns_server role. No serial here: the role derives it on the server (max of the serial
+    on disk and the one served, plus one, only when `content` changes), so it only ever grows: BIND with
+    inline signing ignores a lower raw serial while `rndc reload` still reports success."""
     records = sorted(records)
+    content = json.dumps({"nameservers": list(nameservers), "records": records}, sort_keys=True)
     return {
         "name": name,
         "file": f"db.{name}",
-        "serial": _serial(records),
+        "content": hashlib.sha256(content.encode()).hexdigest()[:16],
         "nameservers": list(nameservers),
         "records": records,
     }
@@ -63,7 +61,7 @@ def dns_zones(plan: Plan) -> list[dict[str, Any]]:
     dns = [h for s in plan.services if s.kind == "dns" for h in s.hosts]
     nameservers = sorted(h.fqdn + "." for h in dns)
     forward = [f"{_relative(h.fqdn, domain)} {t} {a}" for h in hosts for t, a in (("A", h.ipv4), ("AAAA", h.ipv6))]
-    zones = [_zone(domain, forward, nameservers)]
+    zones = [zone_entry(domain, forward, nameservers)]
     for site in plan.sites:
         for prefix in (site.ipv4_supernet, site.ipv6_prefix):
             zone = reverse_zone(prefix)
@@ -74,7 +72,7 @@ def dns_zones(plan: Plan) -> list[dict[str, Any]]:
                 for addr in (h.ipv4, h.ipv6)
                 if netaddr.IPAddress(addr) in net
             ]
-            zones.append(_zone(zone, ptrs, nameservers))
+            zones.append(zone_entry(zone, ptrs, nameservers))
     return zones
 
 
@@ -118,7 +116,7 @@ def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
             "dns_server_clients": _union(_ingress_sources(s, "53/udp") for s in dns),
         }
     if ntp:
-        source = plan.park.defaults.hardening.time_source
+        source = plan.park.time_source
         groups[group_name("service", "ntp")] = {
             "ntp_server_clients": _union(_ingress_sources(s, "123/udp") for s in ntp),
             # park.yaml defaults.hardening.time_source: national time servers, and/or the hypervisor clock
