@@ -305,6 +305,34 @@ def test_monitoring_scrapes_every_lab_host(park: Park, runs: dict[str, Any]) -> 
     assert len(park.plan.all_hosts()) > len(HOSTS)  # the rest of the plan is configured but not running here
 
 
+def test_zone_serial_grows_only_when_the_zone_changes(park: Park, runs: dict[str, Any]) -> None:
+    """Day 2 on the DNS server: the second run (same plan) kept the serial (changed=0 above); a zone whose content
+    changes gets a serial above the one BIND serves, so the new name is served (BIND with inline signing would
+    ignore a lower raw serial while `rndc reload` still reports success)."""
+    from itpark.hardening.runner import run_site
+    from itpark.services.build import dns_zones, zone_entry
+
+    dns, domain = park.host(DNS), park.plan.park.domain
+
+    def served(name: str, rtype: str) -> list[str]:
+        return dns.exec("dig", "+short", "+norec", "-p", "5353", "@127.0.0.1", name, rtype, check=False).stdout.split()
+
+    before = int(served(domain, "SOA")[2])
+    disk = dns.exec("grep", "-h", "IN SOA", f"/var/lib/bind/itpark/db.{domain}", check=False).stdout
+    zones = dns_zones(park.plan)
+    forward = zones[0]
+    assert forward["name"] == domain
+    zones[0] = zone_entry(domain, [*forward["records"], "day2-probe A 192.0.2.10"], forward["nameservers"])
+    result = run_site(
+        park.inventories(), limit=DNS, playbook=PLAYBOOK, tags="NET-16", extravars={"dns_server_zones": zones}
+    )
+    assert result.rc == 0, result.hosts[DNS].errors
+    ok, _ = wait_for(lambda: served(f"day2-probe.{domain}", "A") == ["192.0.2.10"], 30, 0.5)
+    assert ok, (served(f"day2-probe.{domain}", "A"), disk)
+    after = int(served(domain, "SOA")[2])
+    assert after > before
+
+
 def test_report_timings(runs: dict[str, Any]) -> None:
     print("\n" + json.dumps({k: round(v, 1) for k, v in sorted(TIMINGS.items())}))
     assert TIMINGS["second_run"] > 0
