@@ -71,6 +71,15 @@ def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], 
     assert vm.ssh("systemctl", "is-enabled", "nftables").stdout.strip() == "enabled"  # the plan's rules at boot
     refused = vm.ssh("id", user="root")
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
+    # Lock-out-safe audit defaults: rotation, no single-user mode, rules not locked, records shipped to syslog,
+    # 32-bit syscalls covered.
+    conf = vm.ssh("sudo", "cat", "/etc/audit/auditd.conf").stdout
+    assert "max_log_file_action = rotate" in conf and "single" not in conf.lower()
+    assert vm.ssh("sudo", "/usr/sbin/auditctl", "-s").stdout.split("\n")[0] == "enabled 1"
+    for name in ("audit records reach syslog (forwarded to the collector)", "32-bit syscall rules loaded"):
+        assert names and any(
+            c["name"] == name and c["status"] == "pass" for v in evidence["controls"].values() for c in v["checks"]
+        ), name
 
 
 def _mounts(vm: VMHost) -> dict[str, str]:
@@ -103,3 +112,32 @@ def test_level4_vm_has_the_plans_filesystems_and_keeps_them_after_reboot(
         assert vm.ssh("sudo", "test", "-s", "/var/log/audit/audit.log").returncode == 0
         if attempt == "hardened":
             vm.reboot()
+
+
+def test_disruptive_park_locks_rules_and_a_rule_change_reports_reboot_required(
+    runs: dict[str, Any], plan: Any, vm: VMHost, harden: Harden
+) -> None:
+    """With defaults.hardening.disruptive the rules end with -e 2; a later rule change cannot load until reboot:
+    the run says so and succeeds instead of failing."""
+    from itpark.hardening.runner import run_site
+
+    assert runs["first"][0] == 0
+    override = vm_override(plan, {HOST: vm}, harden.workdir / "disruptive.yml")
+    text = override.read_text().replace(
+        "itpark_shared_services: false", "itpark_shared_services: false\n      itpark_disruptive: true"
+    )
+    override.write_text(text)
+    sources = [*harden.sources(PARK)[:-1], override]
+    locked = run_site(sources, limit=HOST, tags="LOG-08")
+    assert locked.rc == 0, locked.hosts[HOST].errors
+    assert vm.ssh("sudo", "/usr/sbin/auditctl", "-s").stdout.split("\n")[0] == "enabled 2"
+    override.write_text(
+        text.replace(
+            "itpark_disruptive: true",
+            "itpark_disruptive: true\n      auditd_num_logs: 10\n"
+            "      auditd_syscall_rules: [{syscalls: [mount], key: mounts}]",
+        )
+    )
+    changed = run_site(sources, limit=HOST, tags="LOG-08")
+    assert changed.rc == 0, changed.hosts[HOST].errors
+    assert "immutable" in vm.ssh("cat", "/run/reboot-required").stdout
