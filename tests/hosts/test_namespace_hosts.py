@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import STACK, Harden
 from testhosts.nshost import Lab
-from testhosts.plan_lab import override_inventory, plan_lab
+from testhosts.plan_lab import override_inventory, plan_lab, serve_ntp
 
 pytestmark = pytest.mark.slow
 
@@ -65,9 +65,15 @@ with ThreadPoolExecutor(32) as pool:
 @pytest.fixture(scope="module")
 def lab(base: Any, plan: Any) -> Iterator[Lab]:
     lab = plan_lab(plan, HOSTS, base)
+    ntp = None
     try:
+        # the park NTP service, so that chrony measures a real offset (LOG-02 evidence)
+        ntp = serve_ntp(lab, plan, next(h.site for h in plan.all_hosts() if h.name == HOSTS[0]))
         yield lab
     finally:
+        if ntp is not None:
+            ntp.terminate()
+            ntp.wait(10)
         lab.close()
         assert lab.leftovers() == [], "the lab left namespaces, links or mounts behind"
 

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.slow
 PARK = "quangnam-cloud"
 HOST = "app-01.budget.so-tc"  # level 4
 DECOY_GB = 2  # a second blank disk of another size: the storage role must leave it alone
+# `itpark harden` exits 1 here: every task succeeds, but LOG-02 (a measured clock offset) cannot pass without an
+# NTP server, which QEMU's restricted user network cannot reach.
+HARDEN_RC = 1
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +58,17 @@ def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], 
 
     rc, seconds = runs["first"]
     print(f"VM first run {seconds:.1f} s, second run {runs['second_time']:.1f} s")
-    assert rc == 0
+    assert rc == HARDEN_RC
     assert runs["second"].hosts[HOST].changed == 0 and runs["second"].hosts[HOST].failed == 0
     evidence = harden.evidence(PARK, HOST)
     assert evidence["level"] == 4
     assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-11930-2017", 4))
     failing = {c: v for c, v in evidence["controls"].items() if v["status"] != "pass"}
-    assert failing == {}, json.dumps(failing, indent=1)
+    # QEMU's user network (restrict=on) reaches no NTP server: LOG-02 is a measurement, so it fails here, and
+    # only on the measurement (the namespace and shared-services labs have a server and pass it).
+    assert sorted(failing) == ["LOG-02"], json.dumps(failing, indent=1)
+    unmet = {c["name"] for c in failing["LOG-02"]["checks"] if c["status"] != "pass"}
+    assert unmet == {"chrony selected a park NTP server", "measured clock offset within 1.0 s"}, unmet
     names = {c["name"] for v in evidence["controls"].values() for c in v["checks"]}
     assert {"sysctl kernel.kptr_restrict", "auditctl enabled (2 = immutable)"} <= names
     # Kernel settings changed inside the guest only.
@@ -92,7 +99,7 @@ def test_level4_vm_has_the_plans_filesystems_and_keeps_them_after_reboot(
 ) -> None:
     """The storage role put each plan mount on its own logical volume of the system volume, with its options,
     moved the existing files there, left the other blank disk alone, and the layout survives a reboot."""
-    assert runs["first"][0] == 0
+    assert runs["first"][0] == HARDEN_RC
     [planned] = [h for h in plan.all_hosts() if h.name == HOST]
     assert [m.path for m in planned.mounts] == ["/home", "/tmp", "/var/tmp", "/var/log", "/var/log/audit"]
     checks = {c["name"]: c for v in harden.evidence(PARK, HOST)["controls"].values() for c in v["checks"]}
@@ -121,7 +128,7 @@ def test_disruptive_park_locks_rules_and_a_rule_change_reports_reboot_required(
     the run says so and succeeds instead of failing."""
     from itpark.hardening.runner import run_site
 
-    assert runs["first"][0] == 0
+    assert runs["first"][0] == HARDEN_RC
     override = vm_override(plan, {HOST: vm}, harden.workdir / "disruptive.yml")
     text = override.read_text().replace(
         "itpark_shared_services: false", "itpark_shared_services: false\n      itpark_disruptive: true"

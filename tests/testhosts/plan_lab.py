@@ -9,6 +9,7 @@ ProxyJump) and `itpark_shared_kernel: true`, so roles leave the machine's kernel
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,3 +71,17 @@ def override_inventory(lab: Lab, path: Path, extra: dict[str, Any] | None = None
     """The override for a lab's namespace hosts: they share the machine's kernel (`itpark_shared_kernel`)."""
     shared = {"itpark_shared_kernel": True, **(extra or {})}
     return write_override(lab.hosts, path, {name: shared for name in lab.hosts})
+
+
+def serve_ntp(lab: Lab, plan: Any, site: str) -> subprocess.Popen[str]:
+    """The park NTP service of `site` played by the lab's router namespace: the plan's NTP addresses on its
+    loopback and a small NTP server (testhosts/sntp.py) answering with this machine's clock. The caller stops
+    it (terminate); the lab's close() removes the namespace with the addresses."""
+    service = plan.service("ntp", site) or plan.service("ntp")
+    for host in service.hosts:
+        for address, plen in ((host.ipv4, 32), (host.ipv6, 128)):
+            subprocess.run(["ip", "-n", lab.router, "addr", "add", f"{address}/{plen}", "dev", "lo"], check=True)
+    server = str(Path(__file__).with_name("sntp.py"))
+    proc = subprocess.Popen(["ip", "netns", "exec", lab.router, "python3", server], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
