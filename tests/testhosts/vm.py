@@ -103,7 +103,7 @@ class VMHost:
         self.ssh_host, self.ssh_port = "127.0.0.1", _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 180) -> VMHost:
+    def start(self, timeout: float = 600) -> VMHost:
         disk = self.dir / "vm.qcow2"
         run("qemu-img", "create", "-q", "-f", "qcow2", "-b", str(self.image / "image.raw"), "-F", "raw", str(disk))
         drives = [f"file={disk},if=virtio,format=qcow2"]
@@ -144,7 +144,7 @@ class VMHost:
         )
         return self.wait_ssh(timeout)
 
-    def wait_ssh(self, timeout: float = 180) -> VMHost:
+    def wait_ssh(self, timeout: float = 600) -> VMHost:
         assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -155,7 +155,7 @@ class VMHost:
             time.sleep(0.5)
         raise RuntimeError(f"VM did not answer SSH in {timeout:.0f} s:\n{self.console_tail()}")
 
-    def reboot(self, timeout: float = 300) -> VMHost:
+    def reboot(self, timeout: float = 600) -> VMHost:
         """Reboot the guest (QEMU stays up, same disks and port) and wait until SSH answers again."""
         self.ssh("sudo", "systemctl", "reboot", timeout=20)
         deadline = time.monotonic() + 60
