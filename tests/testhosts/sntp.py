@@ -2,13 +2,16 @@
 
 Run inside a Lab's router namespace on the plan's NTP addresses, it stands in for the park NTP service, so the
 hosts' chrony really selects a server and measures its offset (LOG-02 evidence is a measurement). It never
-sets any clock. Usage: python3 sntp.py  (listens on [::]:123, IPv4 and IPv6)
+sets any clock. Usage: python3 sntp.py ADDRESS...  (one socket per address, so each answer leaves from the
+address the client asked: a wildcard socket would answer from the router's interface address instead)
 """
 
 from __future__ import annotations
 
+import select
 import socket
 import struct
+import sys
 import time
 
 NTP_EPOCH = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01
@@ -27,17 +30,20 @@ def answer(request: bytes, received: float) -> bytes | None:
     return header + _stamp(received - 16) + request[40:48] + _stamp(received) + _stamp(time.time())
 
 
-def main() -> None:
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind(("::", 123))
+def main(addresses: list[str]) -> None:
+    socks = []
+    for address in addresses:
+        sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((address, 123))
+        socks.append(sock)
     print("ready", flush=True)
     while True:
-        data, peer = sock.recvfrom(512)
-        reply = answer(data, time.time())
-        if reply:
-            sock.sendto(reply, peer)
+        for sock in select.select(socks, [], [])[0]:
+            data, peer = sock.recvfrom(512)
+            reply = answer(data, time.time())
+            if reply:
+                sock.sendto(reply, peer)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
