@@ -78,10 +78,13 @@ def serve_ntp(lab: Lab, plan: Any, site: str) -> subprocess.Popen[str]:
     loopback and a small NTP server (testhosts/sntp.py) answering with this machine's clock. The caller stops
     it (terminate); the lab's close() removes the namespace with the addresses."""
     service = plan.service("ntp", site) or plan.service("ntp")
-    for host in service.hosts:
-        for address, plen in ((host.ipv4, 32), (host.ipv6, 128)):
-            subprocess.run(["ip", "-n", lab.router, "addr", "add", f"{address}/{plen}", "dev", "lo"], check=True)
+    addresses = [a for host in service.hosts for a in (host.ipv4, host.ipv6)]
+    for address in addresses:
+        plen = 128 if ":" in address else 32
+        # nodad: an IPv6 address must be usable at once (the server binds it next)
+        subprocess.run(["ip", "-n", lab.router, "addr", "add", f"{address}/{plen}", "dev", "lo", "nodad"], check=True)
     server = str(Path(__file__).with_name("sntp.py"))
-    proc = subprocess.Popen(["ip", "netns", "exec", lab.router, "python3", server], stdout=subprocess.PIPE, text=True)
+    command = ["ip", "netns", "exec", lab.router, "python3", server, *addresses]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
