@@ -228,4 +228,6 @@ def test_evidence_role_writes_the_evidence_files_without_the_wrapper(tmp_path: P
     )
     assert done.returncode == 0, done.stdout + done.stderr
     written = (tmp_path / "ev" / "p" / "localhost.json").read_text()
-    assert written == dumps_json(build_evidence("localhost", "p", 2, checks, ["HOST-03", "HOST-05"]))
+    run = json.loads(written)["run"]
+    assert run["id"].startswith("ansible-") and run["taken_at"].endswith("Z")
+    assert written == dumps_json(build_evidence("localhost", "p", 2, checks, ["HOST-03", "HOST-05"], run=run))

@@ -16,9 +16,16 @@ from itpark.fileio import dumps_json  # noqa: E402
 from itpark.hardening.evidence import build_evidence  # noqa: E402
 
 
-def itpark_evidence(checks: list[dict[str, Any]], host: str, park: str, level: Any, controls: list[str]) -> str:
-    """The evidence file's text for one host: the same bytes the wrapper writes for the same checks."""
-    return dumps_json(build_evidence(host, park, int(level), checks, controls))
+def itpark_evidence(
+    checks: list[dict[str, Any]],
+    host: str,
+    park: str,
+    level: Any,
+    controls: list[str],
+    run: dict[str, str] | None = None,
+) -> str:
+    """The evidence file's text for one host: the same bytes the wrapper writes for the same checks and run."""
+    return dumps_json(build_evidence(host, park, int(level), checks, controls, run=run))
 
 
 class FilterModule:
