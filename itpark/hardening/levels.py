@@ -1,8 +1,9 @@
 """What a security level turns on, as data derived from the control catalog.
 
 Each role enforces some catalog controls; a role is switched on for a level when any control it exists for
-applies at that level under the park's baseline. Per-level values (password length, idle timeout, ...) are a
-small table here. `itpark inventory` writes the result to group_vars/level_N.yml.
+applies at that level under the park's baseline. Per-level values (password length, idle timeout, ...) are in
+the catalog, per baseline (`values`), plus a small level-only table here. `itpark inventory` writes the result
+to group_vars/level_N.yml.
 """
 
 from __future__ import annotations
@@ -34,44 +35,17 @@ ROLE_GATING: dict[str, tuple[str, ...]] = {
     "aide": ("HOST-10",),
     "intrusion": ("HOST-10",),
 }
-# Values that tighten with the level (HOST-03 password policy, HOST-06 idle timeout).
+# Values that depend on the level only (not on the baseline): the SSH channel keep-alive, kept at the level's
+# value so automation channels are not cut; the baseline's idle timeout is the shell's TMOUT (ssh_shell_timeout).
 LEVEL_VALUES: dict[int, dict[str, Any]] = {
-    1: {
-        "accounts_pass_min_length": 10,
-        "accounts_lockout_attempts": 10,
-        "ssh_client_alive_interval": 600,
-        "ssh_shell_timeout": 1800,
-        "accounts_pass_max_days": 180,
-    },
-    2: {
-        "accounts_pass_min_length": 12,
-        "accounts_lockout_attempts": 5,
-        "ssh_client_alive_interval": 450,
-        "ssh_shell_timeout": 900,
-        "accounts_pass_max_days": 90,
-    },
-    3: {
-        "accounts_pass_min_length": 12,
-        "accounts_lockout_attempts": 5,
-        "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 900,
-        "accounts_pass_max_days": 90,
-    },
-    4: {
-        "accounts_pass_min_length": 14,
-        "accounts_lockout_attempts": 5,
-        "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 600,
-        "accounts_pass_max_days": 60,
-    },
-    5: {
-        "accounts_pass_min_length": 14,
-        "accounts_lockout_attempts": 3,
-        "ssh_client_alive_interval": 300,
-        "ssh_shell_timeout": 600,
-        "accounts_pass_max_days": 60,
-    },
+    1: {"ssh_client_alive_interval": 600},
+    2: {"ssh_client_alive_interval": 450},
+    3: {"ssh_client_alive_interval": 300},
+    4: {"ssh_client_alive_interval": 300},
+    5: {"ssh_client_alive_interval": 300},
 }
+# Host variables a baseline's catalog `values` may set (the others, e.g. log retention, are shared-service vars).
+HOST_VAR_PREFIXES = ("accounts_", "ssh_")
 ENFORCED = frozenset(c for ids in ROLE_CONTROLS.values() for c in ids)
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -100,4 +74,17 @@ def level_vars(baseline: str, level: int) -> dict[str, Any]:
         data[f"{role}_enabled"] = bool(controls.intersection(ROLE_GATING.get(role, ids)))
     data["auditd_immutable"] = "LOG-08" in controls
     data.update(LEVEL_VALUES[level])
+    data.update(baseline_values(baseline, level))
     return data
+
+
+def baseline_values(baseline: str, level: int) -> dict[str, Any]:
+    """The hardening values the baseline's catalog sets at this level (HOST-03 password policy, HOST-06 idle
+    timeout, ...): each catalog value with an Ansible variable, as {variable: value}. Values without one (password
+    history, inactive accounts, lock time) are left to the operator and listed by the transition report."""
+    resolved = resolve_baseline(baseline)
+    return {
+        v.var: v.by_level[level]
+        for v in sorted(resolved.values.values(), key=lambda v: v.var or "")
+        if v.var and v.var.startswith(HOST_VAR_PREFIXES) and level in v.by_level
+    }

@@ -30,9 +30,11 @@ from itpark.plan.book import Book
 from itpark.plan.flows import ANY, make_rules, service_catalog, sort_rules, system_flow_templates
 from itpark.plan.ledger import LEDGER_DIR, LEGACY_FILE, is_pinned, read_ledger
 from itpark.plan.ledger_check import address_in, check_ledger, contested
+from itpark.plan.levels import classify, control_refs, dossier_facts, platform_facts, platform_level, platform_system
 from itpark.plan.quotas import Size, needs
+from itpark.plan.transition import TransitionError, transition
 from itpark.spec.checks import core_vlan
-from itpark.spec.loader import LoadedPark, load_park
+from itpark.spec.loader import LoadedPark, format_loc, load_park
 from itpark.spec.models import Park, Quotas, ServiceKind
 from itpark.spec.models import System as SystemSpec
 from itpark.spec.models import Tenant as TenantSpec
@@ -114,6 +116,14 @@ class _Planner:
         self.links = {link.kind.value: link for link in self.park.external_links}
         self.serving: dict[tuple[str, str], str | None] = {}
         self.core_allocators: dict[str, dict[str, HostAllocator]] = defaultdict(dict)  # per site
+        self.warnings: list[m.Notice] = []
+        self.platform_classification = classify(platform_facts(self.park.platform.classification), 0)
+        self.platform_level = platform_level(
+            self.platform_classification,
+            self.park.platform.level,
+            [s.level for t in self.loaded.tenants.values() for s in t.systems],
+        )
+        self._check_platform_level()
 
     # -- entry ---------------------------------------------------------------------------------------------
     def run(self) -> m.Plan:
@@ -130,6 +140,7 @@ class _Planner:
         if self.problems:
             raise SpecError(self.problems)
         services = [self._finish_service(s, service_levels, tenants, spaces) for s in services]
+        platform = self._platform(services, tenants)
         ledger, changes = self.book.close()
         sites = tuple(space.site for space in spaces.values())
         return m.Plan(
@@ -152,6 +163,9 @@ class _Planner:
                 self.baseline.catalog,
                 self.baseline.version,
                 self.baseline.confirmed,
+                self.baseline.title_vi,
+                self.baseline.legacy,
+                tuple(c.text_vi for c in self.baseline.basis),
             ),
             sites=sites,
             links=tuple(
@@ -180,6 +194,8 @@ class _Planner:
                 mirror_signing_key=self.park.bootstrap.mirror_signing_key,
                 ipv6_address_mode=IPV6_ADDRESS_MODE,
             ),
+            platform=platform,
+            warnings=tuple(self.warnings),
         )
 
     # -- sites, shared block, core ---------------------------------------------------------------------------
@@ -370,7 +386,7 @@ class _Planner:
                     yield site.id, spec.kind.value, spec
 
     def _service_levels(self) -> dict[str, int]:
-        levels: dict[str, int] = defaultdict(lambda: 1)
+        levels: dict[str, int] = defaultdict(lambda: self.platform_level)  # shared hosts: the platform's level
         for tenant in self.loaded.tenants.values():
             for system in tenant.systems:
                 site = self._site_of(system)
@@ -741,6 +757,11 @@ class _Planner:
             for z in zone_names
         )
         exposure = tuple(x for x in ("internet", "tslcd", "lgsp") if getattr(spec.exposure, x))
+        tenant = self.loaded.tenants[tenant_id]
+        classification = classify(spec.classification, spec.level)
+        self._check_level(tenant_id, ("systems", index), spec, classification)
+        dossier = dossier_facts(spec.dossier, tenant.owner, tenant.contact)
+        self._warn_dossier(tenant_id, ("systems", index), dossier)
         return m.System(
             id=spec.id,
             key=key,
@@ -763,11 +784,108 @@ class _Planner:
             hosts=hosts,
             security_groups=groups,
             flows=tuple(flows),
-            controls=tuple(
-                m.ControlRef(c.id, c.min_level, c.automatable_by, c.confirmed)
-                for c in self.baseline.controls_for(spec.level)
-            ),
-            log_retention_months=self.baseline.log_retention_months[spec.level],
+            controls=control_refs(self.baseline, spec.level, exposure, used),
+            log_retention_months=self._retention(spec.level, exposure),
+            classification=classification,
+            dossier=dossier,
+            transition=self._transition(tenant_id, index, spec, exposure),
+        )
+
+    # -- classification, dossier, transition, platform ---------------------------------------------------------
+    def _warn(self, tenant_id: str | None, loc: tuple[str | int, ...], message: str) -> None:
+        doc = self.loaded.park_doc if tenant_id is None else self.loaded.tenant_docs[tenant_id]
+        file = "park.yaml" if tenant_id is None else f"tenants/{os.path.basename(doc.file)}"
+        self.warnings.append(m.Notice(file, tenant_id, loc, format_loc(loc), message))
+
+    def _check_level(
+        self, tenant_id: str, loc: tuple[str | int, ...], spec: SystemSpec, found: m.Classification
+    ) -> None:
+        """A declared level below the criteria is an error, except for an approval made before Law 116 (it keeps
+        its level, Law 116 Art 45.1: then a warning); missing facts are warnings."""
+        if found.criteria_level is not None and spec.level < found.criteria_level:
+            top = found.basis[0]
+            message = (
+                f"level {spec.level} is lower than the criteria imply: level {found.criteria_level} "
+                f"({top.text}; {top.basis_en}; Law 116/2025/QH15 Art 8.2: the highest criterion applies)"
+            )
+            approval = spec.approval
+            if approval is not None and approval.date.isoformat() < "2026-07-01":
+                self._warn(
+                    tenant_id,
+                    (*loc, "level"),
+                    message + "; approved before 01/07/2026, it keeps its level (Law 116 Art 45.1) until re-classified",
+                )
+            else:
+                self.problems.append(self.loaded.where(tenant_id, (*loc, "level"), message))
+        if spec.classification is None:
+            self._warn(
+                tenant_id,
+                loc,
+                "no classification facts (Decree 331/2026 Art 9, 11-15): the level is not checked against the criteria",
+            )
+        elif found.missing:
+            names = ", ".join(x.split(".", 1)[1] for x in found.missing)
+            self._warn(tenant_id, (*loc, "classification"), f"facts missing (Decree 331/2026 Art 9, 11-15): {names}")
+
+    def _warn_dossier(self, tenant_id: str | None, loc: tuple[str | int, ...], dossier: m.DossierFacts) -> None:
+        if dossier.to_complete:
+            names = ", ".join(x.split(".", 1)[1] for x in dossier.to_complete)
+            self._warn(
+                tenant_id, (*loc, "dossier"), f"dossier fields to be completed (Decree 331/2026 Art 22): {names}"
+            )
+
+    def _retention(self, level: int, exposure: tuple[str, ...]) -> int:
+        """Months of logs to keep: the level's, and 12 for online services where LOG-09 applies (Decree 333 Art
+        16.6)."""
+        months = self.baseline.log_retention_months[level]
+        if any(c.id == "LOG-09" for c in self.baseline.controls_for(level, exposure)):
+            months = max(months, 12)
+        return months
+
+    def _transition(
+        self, tenant_id: str, index: int, spec: SystemSpec, exposure: tuple[str, ...]
+    ) -> m.Transition | None:
+        if spec.approval is None:
+            return None
+        loc = ("systems", index, "approval")
+        try:
+            old = resolve_baseline(spec.approval.baseline)
+            return transition(spec.approval, spec.level, exposure, self.baseline, old)
+        except KeyError as err:
+            self.problems.append(self.loaded.where(tenant_id, (*loc, "baseline"), str(err.args[0])))
+        except TransitionError as err:
+            self.problems.append(self.loaded.where(tenant_id, loc, str(err)))
+        return None
+
+    def _check_platform_level(self) -> None:
+        declared = self.park.platform.level
+        floor = max(3, self.platform_classification.criteria_level or 0)
+        if declared is not None and declared < floor:
+            self.problems.append(
+                self.loaded.where(
+                    None,
+                    ("platform", "level"),
+                    f"level {declared} is lower than the park platform's criteria imply: level {floor} (information "
+                    "infrastructure serving many bodies, Decree 331/2026 Art 9.2.c and Art 13)",
+                )
+            )
+
+    def _platform(self, services: list[m.Service], tenants: list[m.Tenant]) -> m.Platform:
+        spec = self.park.platform
+        dossier = dossier_facts(spec.dossier, self.park.operator, "")
+        self._warn_dossier(None, ("platform",), dossier)
+        exposure = ("internet",) if "internet" in self.links else ()
+        return platform_system(
+            title=spec.title,
+            title_vi=spec.title_vi,
+            classification=replace(self.platform_classification, declared_level=self.platform_level),
+            level=self.platform_level,
+            baseline=self.baseline,
+            services=tuple(sorted({s.kind for s in services})),
+            hosts=tuple(h.name for s in services for h in s.hosts),
+            exposure=exposure,
+            dossier=dossier,
+            serves=sum(len(t.systems) for t in tenants),
         )
 
     def _zone_subnet(self, prefix: str, zone: str, site: str, block: tuple[IPNetwork, IPNetwork]) -> m.Subnet:

@@ -122,6 +122,99 @@ class ControlRef:
     min_level: int
     automatable_by: str
     confirmed: bool
+    # who provides it for this system: "platform" (inherited from the park platform), "service:<kind>" (a shared
+    # service the system uses) or "system" (the system and its owner)
+    provider: str = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One classification fact and the level it implies (Decree 331 Art 11-15, Law 116 Art 8)."""
+
+    fact: str  # spec field under `classification`, e.g. "administrative_procedures"
+    value: str  # the fact as given, e.g. "true", "province-or-sector", "120000"
+    level: int
+    basis: str  # citation, Vietnamese form: "Nghị định 331/2026/NĐ-CP, Điều 13"
+    basis_en: str
+    text: str  # what the criterion says
+    text_vi: str
+    confirmed: bool  # False where the criterion comes from a secondary reading
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The level a system declares, the level its facts imply (the highest criterion, Art 8.2) and why.
+
+    criteria_level is None when no fact is given. `missing` lists the facts not given (spec field paths under
+    the system), each also a warning of `itpark validate --warnings`."""
+
+    declared_level: int
+    criteria_level: int | None
+    basis: tuple[Criterion, ...]  # every criterion the facts meet, highest level first
+    missing: tuple[str, ...]
+    system_type: str | None
+    information: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DossierFacts:
+    """Dossier facts from the spec (Decree 331 Art 22.3-22.4); `to_complete` names the empty ones."""
+
+    purpose: str
+    purpose_vi: str
+    users: str
+    users_vi: str
+    user_count: int | None
+    operator: str
+    operator_vi: str
+    operator_contact: str
+    owner: str
+    owner_contact: str
+    risks: tuple[str, ...]
+    risks_vi: tuple[str, ...]
+    to_complete: tuple[str, ...]  # spec field paths under the system, e.g. "dossier.purpose"
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionItem:
+    """One thing a system approved under the old baseline must add by the deadline."""
+
+    control: str
+    kind: Literal["new", "now-applies", "stricter-value"]
+    title: str
+    title_vi: str
+    old: str  # the old requirement or value ("" for a new control)
+    new: str
+    enforcement: Literal["enforce", "check", "document", "operator"]  # what itpark does about it
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A system approved under a legacy baseline and what it must add to meet the current one."""
+
+    from_baseline: str
+    to_baseline: str
+    approved_on: str  # ISO date
+    decision: str
+    approved_level: int
+    deadline: str  # ISO date
+    deadline_approximate: bool  # the texts give a period, not a date
+    basis: str  # citation, Vietnamese form
+    basis_en: str
+    items: tuple[TransitionItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning about the spec (missing facts, dossier fields to complete). The plan keeps the field path; the
+    line is looked up only when shown (`itpark validate --warnings`), so large parks plan fast."""
+
+    file: str  # relative to the park directory: "park.yaml" or "tenants/<id>.yaml"
+    tenant: str | None  # None for park.yaml
+    loc: tuple[str | int, ...]  # field path, e.g. ("systems", 0, "classification")
+    path: str  # the same, formatted: "systems[0].classification"
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +254,9 @@ class System:
     flows: tuple[Flow, ...]
     controls: tuple[ControlRef, ...]  # every catalog control that applies at its level
     log_retention_months: int
+    classification: Classification | None = None
+    dossier: DossierFacts | None = None
+    transition: Transition | None = None  # set when approved under a legacy baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +372,27 @@ class Baseline:
     catalog: str
     version: str
     confirmed: bool
+    title_vi: str = ""
+    legacy: bool = False
+    basis: tuple[str, ...] = ()  # the instruments, Vietnamese form
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """The park platform as an information system ("park/platform"): information infrastructure serving many
+    bodies (Decree 331 Art 9.2.c), level 3 at least (Art 13). Its controls are the ones tenant systems inherit
+    (provider "platform") or get from its shared services ("service:<kind>")."""
+
+    key: str  # "park/platform"
+    title: str
+    title_vi: str
+    level: int
+    classification: Classification
+    services: tuple[str, ...]  # shared service kinds it runs
+    hosts: tuple[str, ...]  # inventory names of the shared hosts
+    controls: tuple[ControlRef, ...]
+    dossier: DossierFacts
+    serves: int  # number of tenant systems it serves
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +435,8 @@ class Plan:
     ledger_changes: LedgerChanges
     address_space: tuple[SpaceUse, ...]
     bootstrap: Bootstrap = Bootstrap("itpark", (), "", "", "dhcpv6-stateful")
+    platform: Platform | None = None
+    warnings: tuple[Notice, ...] = ()  # `itpark validate --warnings`: missing facts, dossier fields to complete
 
     def all_hosts(self) -> list[Host]:
         hosts = [h for s in self.services for h in s.hosts]
@@ -380,15 +499,20 @@ __all__ = [
     "SCHEMA_VERSION",
     "Baseline",
     "Bootstrap",
+    "Classification",
     "ControlRef",
+    "Criterion",
+    "DossierFacts",
     "Flow",
     "Host",
     "LedgerChanges",
     "LedgerEntry",
     "Link",
     "Mount",
+    "Notice",
     "ParkInfo",
     "Plan",
+    "Platform",
     "Quota",
     "Rule",
     "SecurityGroup",
@@ -398,6 +522,8 @@ __all__ = [
     "Subnet",
     "System",
     "Tenant",
+    "Transition",
+    "TransitionItem",
     "field",
     "to_jsonable",
 ]

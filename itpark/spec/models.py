@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic import Strict as StrictMode
 
+from itpark.spec.classification import Approval, Classification, Dossier, Platform
+
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG_RE.pattern}$")]
 """Lower-case id used in names of resources, hosts and DNS labels: a-z, 0-9, '-', 2-40 chars."""
@@ -340,7 +342,11 @@ class Park(Strict):
     province: str
     operator: str = ""
     domain: str = Field(description="Internal DNS domain of the park, e.g. danang-itpark.internal")
-    baseline: str = Field("tcvn-11930-2017", description="Baseline id from the control catalog")
+    baseline: str = Field(
+        "tcvn-14423-2026",
+        description="Baseline id from the control catalog (default: Law 116/2025 + Decree 331/2026 + TCVN 14423:2026)",
+    )
+    platform: Platform = Field(default_factory=Platform, description="The park platform as an information system")
     sites: list[Site] = Field(min_length=1)
     operator_networks: list[str] = Field(
         default_factory=list, description="CIDRs of the operators' admin VPN; the only sources allowed to the bastion"
@@ -404,18 +410,21 @@ class Exposure(Strict):
 
 
 class System(Strict):
-    """An information system (hệ thống thông tin) with its security level under Decree 85/2016."""
+    """An information system (hệ thống thông tin) with its security level (Law 116/2025, Decree 331/2026)."""
 
     id: Slug
     title: str
     title_vi: str = ""
-    level: int = Field(ge=1, le=5, description="Security level (cấp độ) 1-5, Decree 85/2016/NĐ-CP")
+    level: int = Field(ge=1, le=5, description="Security level (cấp độ) 1-5, Decree 331/2026/NĐ-CP Art 11-15")
     site: Slug | None = Field(None, description="Primary site; default: the park's first site")
     dr_site: Slug | None = Field(None, description="Disaster-recovery site (NET-19, from level 4)")
     exposure: Exposure = Field(default_factory=Exposure)
     services: list[Annotated[ServiceKind, Lax]] = Field(default_factory=list, description="Shared services used")
     tiers: list[Tier] = Field(min_length=1)
     flows: list[Flow] = Field(default_factory=list)
+    classification: Classification | None = Field(None, description="Facts that set the level (Decree 331 Art 9)")
+    dossier: Dossier | None = Field(None, description="Dossier facts the plan cannot know")
+    approval: Approval | None = Field(None, description="An approval it already holds (e.g. under Decree 85/2016)")
 
 
 class Tenant(Strict):
