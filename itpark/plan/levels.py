@@ -113,8 +113,6 @@ def _missing(values: dict[str, Any], data: Criteria) -> list[str]:
     wanted = list(data.required["always"])
     kind = values.get("system_type")
     wanted += data.required.get(kind or "", [])
-    if "personal" in (values.get("information") or ()):
-        wanted += data.required["personal-information"]
     return [f for f in dict.fromkeys(wanted) if values.get(f) is None or values.get(f) == []]
 
 

@@ -1,7 +1,7 @@
 """Translate the plan's shared services into group variables for playbooks/shared-services.yml.
 
 Pure and deterministic. Nothing is decided here: records come from the plan's hosts, client networks from the
-services' security-group rules, ports from the services' flows, retention from the catalog's `log_retention`.
+services' security-group rules, ports from the services' flows, retention the longest any system needs (plan).
 The result is an extra inventory source (`all.children.<group>.vars`) that `itpark harden --inventory` accepts.
 """
 
@@ -96,6 +96,13 @@ def _log_source(host: Host) -> str:
     return f"{host.tenant or 'shared'}/{host.name}"
 
 
+def _retention(plan: Plan, by_level: dict[int, int], served: list[int]) -> int:
+    """Months the collectors keep: the longest any system needs (12 for online services, Decree 333/2026 Art
+    16.6) and at least their own level's."""
+    systems = [s.log_retention_months for t in plan.tenants for s in t.systems]
+    return max([by_level[max(served)]] + systems) if served else 0
+
+
 def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
     """Group name -> variables for that group (service_dns, service_ntp, service_log, ...)."""
     baseline = resolve_baseline(plan.baseline.id)
@@ -130,7 +137,7 @@ def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
         groups[group_name("service", "log")] = {
             "log_collector_port": int(port.split("/")[0]),
             "log_collector_clients": _union(_ingress_sources(s, port) for s in log),
-            "log_collector_retention_months": baseline.log_retention_months[max(served)] if served else 0,
+            "log_collector_retention_months": _retention(plan, baseline.log_retention_months, served),
             "log_collector_sources": dict(sorted(sources.items())),
         }
     monitoring = _services(plan, "monitoring")

@@ -114,7 +114,7 @@ def test_evidence_reports_every_applicable_control_pass(runs: dict[str, Any], ha
     for host, level in [(h, 2) for h in L2] + [(h, 4) for h in L4]:
         evidence = harden.evidence(PARK, host)
         assert evidence["host"] == host and evidence["park"] == PARK and evidence["level"] == level
-        assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-11930-2017", level))
+        assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-14423-2026", level))
         failing = {c: v for c, v in evidence["controls"].items() if v["status"] != "pass"}
         assert failing == {}, json.dumps(failing, indent=1)
     assert "HOST-10" in harden.evidence(PARK, L4[0])["controls"]  # AIDE from level 3

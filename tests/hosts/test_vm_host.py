@@ -69,7 +69,7 @@ def test_level4_vm_hardened_idempotent_with_full_evidence(runs: dict[str, Any], 
     assert runs["second"].hosts[HOST].changed == 0 and runs["second"].hosts[HOST].failed == 0
     evidence = harden.evidence(PARK, HOST)
     assert evidence["level"] == 4
-    assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-11930-2017", 4))
+    assert sorted(evidence["controls"]) == list(applicable_controls("tcvn-14423-2026", 4))
     failing = {c: v for c, v in evidence["controls"].items() if v["status"] != "pass"}
     # QEMU's user network (restrict=on) reaches no NTP server: LOG-02 is a measurement, so it fails here, and
     # only on the measurement (the namespace and shared-services labs have a server and pass it).

@@ -48,7 +48,9 @@ def test_clients_ports_and_retention_come_from_plan_and_catalog(plan) -> None:  
     log = groups["service_log"]
     assert f"{log['log_collector_port']}/tcp" in plan.service("log").ports
     served = max(h.level for s in plan.services if s.kind == "log" for h in s.hosts)
-    assert log["log_collector_retention_months"] == resolve_baseline(plan.baseline.id).log_retention_months[served]
+    at_level = resolve_baseline(plan.baseline.id).log_retention_months[served]
+    longest = max(s.log_retention_months for t in plan.tenants for s in t.systems)
+    assert log["log_collector_retention_months"] == max(at_level, longest) == 12  # online services: 12 months
     sites = {s.ipv4_supernet for s in plan.sites} | {s.ipv6_prefix for s in plan.sites}
     assert set(groups["service_dns"]["dns_server_clients"]) <= sites
     assert set(groups["service_ntp"]["ntp_server_clients"]) <= sites
