@@ -15,7 +15,7 @@ title: Synthetic park ({tenants} tenants)
 kind: it-park
 province: Benchmark
 domain: synthetic.internal
-baseline: tcvn-11930-2017
+baseline: tcvn-14423-2026
 sites:
   - {{id: dc1, title: Main, ipv4_supernet: 10.0.0.0/8, ipv6_prefix: 2001:db8::/32, availability_zones: [az1, az2]}}
 operator_networks: [192.168.250.0/24]
@@ -54,12 +54,33 @@ FLOWS = {
 }
 
 
+_ONLINE = [
+    "      system_type: online-service",
+    "      information: [public, personal]",
+    "      conditional_business: false",
+    "      personal_data_subjects: 1000",
+    "      sensitive_data_subjects: 0",
+]
+CLASSIFICATION = {  # facts whose criteria level never exceeds the declared one
+    1: [
+        "    classification:",
+        "      system_type: internal",
+        "      information: [public]",
+        "      administrative_procedures: false",
+    ],
+    2: ["    classification:", *_ONLINE, "      administrative_procedures: false"],
+    3: ["    classification:", *_ONLINE, "      administrative_procedures: true"],
+    4: ["    classification:", *_ONLINE, "      administrative_procedures: true"],
+}
+
+
 def tenant_yaml(index: int) -> str:
     level = index % 4 + 1
     lines = [
         f"name: Synthetic tenant {index}",
         "kind: " + ("agency" if index % 3 == 0 else "enterprise"),
         f"owner: Owner {index}",
+        f"contact: it@tenant-{index}.example",
         "quotas: {instances: 20, volumes: 40, volume_gb: 4000}",  # room for data and level 3+ system volumes
         "systems:",
         "  - id: main",
@@ -67,6 +88,13 @@ def tenant_yaml(index: int) -> str:
         f"    level: {level}",
         "    exposure: {internet: " + ("true" if level >= 2 else "false") + "}",
         "    services: [backup, sso]",
+        *CLASSIFICATION[level],
+        "    dossier:",
+        f'      purpose_vi: "Hệ thống chính của đơn vị {index}"',
+        f'      users_vi: "Cán bộ, khách hàng của đơn vị {index}"',
+        f"      user_count: {100 * level}",
+        f'      operator_vi: "Bộ phận CNTT của đơn vị {index}"',
+        '      risks_vi: ["tấn công ứng dụng web", "mã độc tống tiền"]',
         "    tiers:",
     ]
     for name, zone, count, port in TIERS[level]:
