@@ -100,7 +100,7 @@ def _retention(plan: Plan, by_level: dict[int, int], served: list[int]) -> int:
     """Months the collectors keep: the longest any system needs (12 for online services, Decree 333/2026 Art
     16.6) and at least their own level's."""
     systems = [s.log_retention_months for t in plan.tenants for s in t.systems]
-    return max([by_level[max(served)]] + systems) if served else 0
+    return max([by_level[max(served)], *systems]) if served else 0
 
 
 def build_service_vars(plan: Plan) -> dict[str, dict[str, Any]]:
