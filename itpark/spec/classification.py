@@ -8,9 +8,9 @@ criteria level (itpark.plan.levels). Every field is optional: a missing fact is 
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 SystemType = Literal["internal", "online-service", "infrastructure", "industrial-control", "other"]
 InformationType = Literal["public", "private", "personal", "state-secret"]
@@ -87,7 +87,7 @@ class Approval(_Strict):
     """An approval the system already holds (a system in transition to the current baseline)."""
 
     baseline: str = Field(description="Baseline of the approval, e.g. tcvn-11930-2017 (Decree 85/2016)")
-    date: datetime.date = Field(description="Date of the approval decision")
+    date: Annotated[datetime.date, Strict(False)] = Field(description="Date of the approval decision, YYYY-MM-DD")
     decision: str = Field("", description="Number of the approval decision")
     level: int | None = Field(None, ge=1, le=5, description="Approved level (default: the system's level)")
 

@@ -138,7 +138,7 @@ CASES = [
     (
         "duplicate-system-id",
         replace("tenants/so-tttt.yaml", "id: mail", "id: portal"),
-        22,
+        52,
         "systems[1].id",
         "duplicate system id 'portal'",
     ),
@@ -219,7 +219,7 @@ CASES = [
     ),
     (
         "unknown-baseline",
-        replace("park.yaml", "baseline: tcvn-11930-2017", "baseline: iso-27001"),
+        replace("park.yaml", "baseline: tcvn-14423-2026", "baseline: iso-27001"),
         11,
         "baseline",
         "unknown baseline",

@@ -113,9 +113,12 @@ def test_controls_are_those_of_the_level_and_baseline() -> None:
     assert "NET-19" not in ids  # DR site only from level 4
     danang = plan_park(ROOT / "stacks/danang-itpark")
     level1 = next(s for t in danang.tenants for s in t.systems if s.level == 1)
-    assert "HOST-04" not in {c.id for c in level1.controls}
+    assert "HOST-04" in {c.id for c in level1.controls}  # TCVN 14423:2026 (secondary reading): MFA from level 1
     assert level1.log_retention_months == 0
-    assert next(s for t in danang.tenants for s in t.systems if s.level == 3).log_retention_months == 3
+    land = next(s for t in plan.tenants for s in t.systems if s.key == "so-tnmt/land")
+    assert (land.level, land.exposure, land.log_retention_months) == (3, ("lgsp",), 3)
+    online = next(s for t in danang.tenants for s in t.systems if s.level == 3 and "internet" in s.exposure)
+    assert online.log_retention_months == 12  # online services: Decree 333/2026 Art 16.6
 
 
 def test_storage_layout_is_the_parks_and_changes_no_address(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_an_approval_after_the_window_is_an_error_with_file_and_line(park_copy) 
     root = park_copy()
     tenant = root / "tenants/so-tttt.yaml"
     text = tenant.read_text(encoding="utf-8")
-    tenant.write_text(text.replace("date: 2024-05-15", "date: 2027-03-01"), encoding="utf-8")
+    tenant.write_text(text.replace('date: "2024-05-15"', 'date: "2027-03-01"'), encoding="utf-8")
     result = run_cli("validate", str(root))
     assert result.returncode == 2
     assert re.search(r"so-tttt\.yaml:\d+: systems\[0\]\.approval: an approval under Decree 85/2016", result.stderr)
