@@ -136,6 +136,38 @@ def validate(doc: Located, model: type[BaseModel]) -> Any:
         raise SpecError(problems) from err
 
 
+TENANT_SUFFIXES = (".yaml", ".yml")
+IGNORED_IN_TENANT_DIR = ("README.md",)
+
+
+def tenant_files(base: Path) -> tuple[list[Path], list[Problem]]:
+    """The tenant files of a park, or why they cannot be trusted: a park always has a tenants/ directory with at
+    least one tenant (a missing one would retire every tenant), and only regular files that live in the park."""
+    directory = base / TENANT_DIR
+    if directory.is_symlink() or (base / PARK_FILE).is_symlink():
+        link = directory if directory.is_symlink() else base / PARK_FILE
+        return [], [Problem(str(link), 0, "", f"must be in the park, not a symbolic link (to {link.readlink()})")]
+    if not directory.is_dir():
+        near = [p.name for p in base.iterdir() if p.is_dir() and p.name.lower().rstrip("s") == "tenant"]
+        hint = f" (found {', '.join(f'{n}/' for n in sorted(near))}: rename it to {TENANT_DIR}/)" if near else ""
+        return [], [Problem(str(directory), 0, "", f"no {TENANT_DIR}/ directory: a park needs its tenant files{hint}")]
+    paths, problems = [], []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or path.name in IGNORED_IN_TENANT_DIR:
+            continue
+        if path.is_symlink():
+            message = f"tenant files must be regular files in the park, not symbolic links (to {path.readlink()})"
+            problems.append(Problem(str(path), 0, "", message))
+        elif path.suffix not in TENANT_SUFFIXES or not path.is_file():
+            expected = f"expected only tenant files <id>{TENANT_SUFFIXES[0]} in {TENANT_DIR}/"
+            problems.append(Problem(str(path), 0, "", f"{expected}, got {path.name!r}"))
+        else:
+            paths.append(path)
+    if not paths and not problems:
+        problems.append(Problem(str(directory), 0, "", f"no tenant files (<id>.yaml) in {TENANT_DIR}/"))
+    return paths, problems
+
+
 def load_park(root: str | Path) -> LoadedPark:
     """Load and validate stacks/<park>/: park.yaml and tenants/*.yaml. Raises SpecError with every problem."""
     with paused_gc():
@@ -158,14 +190,16 @@ def _load_park(root: str | Path) -> LoadedPark:
 
     tenants: dict[str, Tenant] = {}
     tenant_docs: dict[str, Located] = {}
-    tenant_dir = base / TENANT_DIR
-    paths = sorted(tenant_dir.glob("*.yaml")) + sorted(tenant_dir.glob("*.yml")) if tenant_dir.is_dir() else []
-    for path in sorted(paths):
+    paths, found = tenant_files(base)
+    problems.extend(found)
+    seen: set[str] = set()
+    for path in paths:
         display = str(path)
         tenant_id = path.stem
-        if tenant_id in tenant_docs:
+        if tenant_id in seen:
             problems.append(Problem(display, 0, "", f"duplicate tenant id {tenant_id!r} (two files with that name)"))
             continue
+        seen.add(tenant_id)
         if not SLUG_RE.fullmatch(tenant_id):
             problems.append(
                 Problem(display, 0, "", f"tenant id (file name) must be a lower-case slug, got {tenant_id!r}")

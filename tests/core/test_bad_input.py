@@ -299,3 +299,60 @@ def test_a_stack_that_is_not_a_park_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such park directory" in result.stderr
     result = run_cli("plan", str(tmp_path))
     assert result.returncode == 2 and "park.yaml not found" in result.stderr
+
+
+def assert_refused(root: Path, where: Path, words: str) -> str:
+    """`validate` exits 2, names `where` and says `words`; `allocate` refuses too and leaves the ledger alone."""
+    ledger = root / "allocations.yaml"
+    before = ledger.read_bytes() if ledger.exists() else None
+    for command in ("validate", "allocate"):
+        result = run_cli(command, str(root))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert re.search(re.escape(f"{where}: ") + ".*" + re.escape(words), result.stderr), result.stderr
+    assert (ledger.read_bytes() if ledger.exists() else None) == before
+    return result.stderr
+
+
+@pytest.mark.parametrize("outside", [True, False], ids=["outside-the-park", "inside-the-park"])
+def test_a_symlinked_tenant_file_is_refused(park_copy, tmp_path: Path, outside: bool) -> None:
+    root = park_copy()
+    target = tmp_path / "elsewhere.yaml" if outside else root / "softviet-copy.yaml"
+    target.write_text(NEW_TENANT.replace("count: 60", "count: 1"), encoding="utf-8")
+    link = root / "tenants" / "late-comer.yaml"
+    link.symlink_to(target)
+    assert_refused(root, link, f"not symbolic links (to {target})")
+
+
+def test_a_symlinked_tenants_directory_is_refused(park_copy, tmp_path: Path) -> None:
+    root = park_copy()
+    (root / "tenants").rename(tmp_path / "real-tenants")
+    (root / "tenants").symlink_to(tmp_path / "real-tenants")
+    assert_refused(root, root / "tenants", "must be in the park, not a symbolic link")
+
+
+def test_a_missing_tenants_directory_is_an_error_not_a_park_without_tenants(park_copy) -> None:
+    root = park_copy()
+    shutil.rmtree(root / "tenants")
+    assert_refused(root, root / "tenants", "no tenants/ directory")
+
+
+def test_a_misnamed_tenants_directory_is_named(park_copy) -> None:
+    root = park_copy()
+    (root / "tenants").rename(root / "Tenant")
+    assert_refused(root, root / "tenants", "(found Tenant/: rename it to tenants/)")
+
+
+def test_an_empty_tenants_directory_is_an_error(park_copy) -> None:
+    root = park_copy()
+    shutil.rmtree(root / "tenants")
+    (root / "tenants").mkdir()
+    (root / "tenants" / ".gitkeep").touch()
+    assert_refused(root, root / "tenants", "no tenant files (<id>.yaml) in tenants/")
+
+
+@pytest.mark.parametrize("name", ["softviet.YAML", "softviet.yaml.bak", "softviet.json"])
+def test_a_misnamed_tenant_file_is_an_error_not_a_retired_tenant(park_copy, name: str) -> None:
+    root = park_copy()
+    (root / "tenants" / "softviet.yaml").rename(root / "tenants" / name)
+    assert_refused(root, root / "tenants" / name, f"expected only tenant files <id>.yaml in tenants/, got {name!r}")
