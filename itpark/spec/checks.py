@@ -14,6 +14,8 @@ from itpark.spec.models import LinkKind, Park, ServiceKind, Zone
 PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 USABLE_V6 = IPSet(["2000::/3", "fc00::/7"])  # global unicast (incl. 2001:db8::/32 documentation) and ULA
 SERVICE_PREFIX = "service:"
+DR_LEVEL = 5  # the zone model's level-5 architecture adds a geographically separate DR site (NET-19)
+DR_CONTROL = "NET-19"
 
 
 def check_park(loaded: LoadedPark) -> None:
@@ -160,6 +162,13 @@ def _tenant_problems(loaded: LoadedPark, tenant_id: str) -> Iterable[Problem]:
                 yield where((*at, field), f"unknown site {value!r}; expected one of {site_ids}")
         if system.dr_site is not None and system.dr_site == (system.site or site_ids[0]):
             yield where((*at, "dr_site"), "the disaster-recovery site must differ from the primary site")
+        if system.level >= DR_LEVEL and system.dr_site is None:
+            others = [s for s in site_ids if s != (system.site or site_ids[0])]
+            fix = f"set dr_site to one of {others}" if others else "the park has one site: add a second one"
+            yield where(
+                (*at, "dr_site"),
+                f"a level-{system.level} system needs a disaster-recovery site at another site ({DR_CONTROL}); {fix}",
+            )
         for j, kind in enumerate(system.services):
             if kind not in offered:
                 yield where((*at, "services", j), f"service {kind.value!r} is not offered by the park")

@@ -356,3 +356,23 @@ def test_a_misnamed_tenant_file_is_an_error_not_a_retired_tenant(park_copy, name
     root = park_copy()
     (root / "tenants" / "softviet.yaml").rename(root / "tenants" / name)
     assert_refused(root, root / "tenants" / name, f"expected only tenant files <id>.yaml in tenants/, got {name!r}")
+
+
+def test_a_level_5_system_needs_a_dr_site(park_copy) -> None:
+    root = park_copy("quangnam-cloud")
+    replace("tenants/cong-an-tinh.yaml", "    level: 4\n    site: tamky\n    dr_site: hoian\n", "    level: 5\n")(root)
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2
+    expected = f"{root}/tenants/cong-an-tinh.yaml:8: systems[0].dr_site: a level-5 system needs a disaster-recovery "
+    assert expected + "site at another site (NET-19); set dr_site to one of ['hoian']" in result.stderr
+    replace("tenants/cong-an-tinh.yaml", "    level: 5\n", "    level: 5\n    dr_site: hoian\n")(root)
+    assert run_cli("validate", str(root)).returncode == 0
+
+
+def test_a_level_5_system_in_a_one_site_park_is_refused(park_copy) -> None:
+    root = park_copy()
+    replace("tenants/softviet.yaml", "level: 2", "level: 5")(root)
+    result = run_cli("validate", str(root))
+    assert result.returncode == 2
+    assert "softviet.yaml:8: systems[0].dr_site: a level-5 system needs" in result.stderr
+    assert "the park has one site: add a second one" in result.stderr
