@@ -10,6 +10,7 @@ from itpark.catalog import baseline_ids
 from itpark.errors import Problem, SpecError
 from itpark.spec.loader import LoadedPark, Loc, format_loc
 from itpark.spec.models import LinkKind, Park, ServiceKind, Zone
+from itpark.spec.names import name_problems
 
 PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 USABLE_V6 = IPSet(["2000::/3", "fc00::/7"])  # global unicast (incl. 2001:db8::/32 documentation) and ULA
@@ -20,6 +21,7 @@ DR_CONTROL = "NET-19"
 
 def check_park(loaded: LoadedPark) -> None:
     problems = list(_park_problems(loaded))
+    problems.extend(name_problems(loaded))
     for tenant_id in loaded.tenants:
         problems.extend(_tenant_problems(loaded, tenant_id))
     if problems:

@@ -376,3 +376,59 @@ def test_a_level_5_system_in_a_one_site_park_is_refused(park_copy) -> None:
     assert result.returncode == 2
     assert "softviet.yaml:8: systems[0].dr_site: a level-5 system needs" in result.stderr
     assert "the park has one site: add a second one" in result.stderr
+
+
+def small_tenant(system: str, tier: str = "app", zone: str = "app") -> str:
+    return NEW_TENANT.replace("id: big", f"id: {system}").replace(
+        "{name: app, zone: app, count: 60}", f"{{name: {tier}, zone: {zone}, count: 1}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tenant", "words"),
+    [
+        ("shared", "tenant id 'shared' (the file name) is reserved for shared services' hosts"),
+        ("park", "tenant id 'park' (the file name) is reserved for the park's own ledger keys"),
+    ],
+)
+def test_reserved_tenant_ids_are_refused(park_copy, tenant: str, words: str) -> None:
+    root = park_copy()
+    # tenant `shared`, system `dc1`, tier `bastion` would own host:bastion-01.dc1.shared, the shared bastion's key
+    write(f"tenants/{tenant}.yaml", small_tenant("dc1", tier="bastion"))(root)
+    assert_refused(root, root / f"tenants/{tenant}.yaml:1", words)
+
+
+def test_joined_names_that_collide_are_refused_naming_both_files(park_copy) -> None:
+    root = park_copy()
+    write("tenants/so.yaml", small_tenant("tttt-portal"))(root)
+    stderr = assert_refused(
+        root,
+        root / "tenants/so-tttt.yaml:9",
+        "systems[0].id: router of system so-tttt/portal would be named 'so-tttt-portal', as the router of system "
+        f"so/tttt-portal in {root / 'tenants/so.yaml'}:5",
+    )
+    assert len([line for line in stderr.splitlines() if "would be named" in line]) == 1, stderr
+
+
+@pytest.mark.parametrize(
+    ("tenant", "system", "where"),
+    [
+        ("danang-itpark-shared", "erp", ":1: project of tenant 'danang-itpark-shared' would be named"),
+        ("shared-dc1", "dns", ":5: systems[0].id: router of system shared-dc1/dns would be named 'shared-dc1-dns'"),
+        ("core", "dc1", ":5: systems[0].id: router of system core/dc1 would be named 'core-dc1', as the park's core"),
+    ],
+)
+def test_tenant_names_that_meet_park_level_names_are_refused(park_copy, tenant: str, system: str, where: str) -> None:
+    root = park_copy()
+    write(f"tenants/{tenant}.yaml", small_tenant(system))(root)
+    line, words = where[1:].split(": ", 1)
+    assert_refused(root, Path(f"{root / 'tenants' / tenant}.yaml:{line}"), words)
+
+
+def test_a_system_whose_dr_networks_meet_another_systems_networks_is_refused(park_copy) -> None:
+    root = park_copy()
+    text = small_tenant("erp")
+    text += text[text.index("  - id: erp") :].replace("id: erp", "id: erp-dr")
+    write("tenants/late-comer.yaml", text)(root)
+    words = "systems[1].id: dmz network of system late-comer/erp-dr would be named 'late-comer-erp-dr-dmz', as the DR"
+    assert_refused(root, root / "tenants/late-comer.yaml:10", words)
