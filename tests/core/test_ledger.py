@@ -77,6 +77,7 @@ def check_invariants(before: dict, after: dict) -> None:  # type: ignore[type-ar
     assert len({a for a, _ in pinned}) == len(pinned) and len({b for _, b in pinned}) == len(pinned)
 
 
+ANCHOR = "anchor"
 TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
 OPS = st.lists(
     st.tuples(
@@ -105,6 +106,8 @@ def test_random_add_remove_sequences_keep_every_address(ops) -> None:  # type: i
         root = Path(tmp)
         (root / "tenants").mkdir()
         (root / "park.yaml").write_text(PARK, encoding="utf-8")
+        # a park always has a tenant (an empty tenants/ is an error); this one stays while the others come and go
+        (root / "tenants" / f"{ANCHOR}.yaml").write_text(tenant_text(1, 1, 1), encoding="utf-8")
         allocate(root)
         ever: dict[str, str] = {}
         specs: dict[str, tuple[int, int, int]] = {}  # tenant -> (level, app count, systems)
@@ -147,7 +150,7 @@ def test_random_add_remove_sequences_keep_every_address(ops) -> None:  # type: i
                 for address in (entry.ipv4, entry.ipv6):
                     holder = ever.setdefault(address, key)
                     assert holder == key, f"{address} moved from {holder} to {key}"
-            assert [t.name for t in plan.tenants] == sorted(specs)
+            assert [t.name for t in plan.tenants] == sorted([ANCHOR, *specs])
 
 
 def test_adding_a_tenant_changes_nothing_else(park_copy) -> None:
