@@ -34,7 +34,7 @@ class Strict(BaseModel):
     """Every spec model: unknown fields refused, and no silent coercion (`level: "3"` or `level: true` is an
     error, not level 3 or 1). Enum fields take their values as strings (see `Lax`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # `from_` is not a spelling of `from`
 
 
 class Zone(StrEnum):
@@ -69,7 +69,27 @@ class LinkKind(StrEnum):
     ngsp = "ngsp"  # national integration platform NGSP / NDXP
 
 
-_PORT_RE = re.compile(r"^(?:(?P<lo>\d{1,5})(?:-(?P<hi>\d{1,5}))?/(?P<proto>tcp|udp)|(?P<icmp>icmp))$")
+# Patterns are written once and used twice: by the validator (Python `re.fullmatch`) and, anchored, in the published
+# JSON Schema, so they must mean the same in ECMA-262 (editors): no named groups, [0-9] rather than \d.
+_PORT_NUMBER = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+PORT_PATTERN = rf"(?:{_PORT_NUMBER}(?:-{_PORT_NUMBER})?/(?:tcp|udp)|icmp)"
+_PORT_RE = re.compile(PORT_PATTERN)
+_PORT_LIKE = re.compile(r"[0-9]+(?:-[0-9]+)?/(?:tcp|udp)")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+IPV4_CIDR_PATTERN = rf"(?:{_OCTET}\.){{3}}{_OCTET}/(?:3[0-2]|[12]?[0-9])"
+IPV6_CIDR_PATTERN = r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])"
+SITE_V6_MIN, SITE_V6_MAX = 32, 52  # a site prefix holds the shared /56 and the systems' /60 blocks
+SITE_V6_PATTERN = r"[0-9A-Fa-f:]*:[0-9A-Fa-f:]*/(?:3[2-9]|4[0-9]|5[0-2])"
+DOMAIN_PATTERN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+
+
+def anchored(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+def _pattern(pattern: str) -> dict[str, str]:
+    """Publish a pattern in the schema that the field's validator already enforces (with its own message)."""
+    return {"pattern": anchored(pattern)}
 
 
 class PortSpec(Strict):
@@ -81,16 +101,18 @@ class PortSpec(Strict):
 
     @classmethod
     def parse(cls, text: str) -> PortSpec:
-        match = _PORT_RE.match(text.strip())
-        if not match:
+        if not _PORT_RE.fullmatch(text):
+            if _PORT_LIKE.fullmatch(text):
+                raise ValueError(f"expected ports from 1 to 65535 (no leading zeros), got {text!r}")
             raise ValueError(f"expected a port such as '443/tcp', '8000-8010/tcp', '53/udp' or 'icmp', got {text!r}")
-        if match["icmp"]:
+        if text == "icmp":
             return cls(protocol="icmp")
-        lo = int(match["lo"])
-        hi = int(match["hi"] or lo)
-        if not 1 <= lo <= hi <= 65535:
-            raise ValueError(f"expected ports from 1 to 65535 with low <= high, got {text!r}")
-        return cls(protocol=match["proto"], port_min=lo, port_max=hi)  # type: ignore[arg-type]
+        ports, _, protocol = text.partition("/")
+        low, _, high = ports.partition("-")
+        lo, hi = int(low), int(high or low)
+        if lo > hi:
+            raise ValueError(f"expected a range with low <= high, got {text!r}")
+        return cls(protocol=protocol, port_min=lo, port_max=hi)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         if self.protocol == "icmp":
@@ -110,7 +132,7 @@ Port = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": _PORT_RE.pattern,
+            "pattern": anchored(PORT_PATTERN),
             "description": "A port or range and protocol: '443/tcp', '8000-8010/tcp', '53/udp' or 'icmp'",
         }
     ),
@@ -118,6 +140,8 @@ Port = Annotated[
 
 
 def _check_network(text: str, version: int, what: str) -> str:
+    if not re.fullmatch(IPV4_CIDR_PATTERN if version == 4 else IPV6_CIDR_PATTERN, text):
+        raise ValueError(f"expected an IPv{version} {what} in CIDR form (address/length), got {text!r}")
     try:
         net = IPNetwork(text)
     except (AddrFormatError, ValueError, TypeError) as err:
@@ -133,8 +157,14 @@ class Site(Strict):
     id: Slug
     title: str
     role: Literal["primary", "dr"] = "primary"
-    ipv4_supernet: str = Field(description="Private IPv4 supernet of the site (RFC 1918 or RFC 6598)")
-    ipv6_prefix: str = Field(description="IPv6 prefix of the site, /32 to /56")
+    ipv4_supernet: str = Field(
+        description="Private IPv4 supernet of the site (RFC 1918 or RFC 6598)",
+        json_schema_extra=_pattern(IPV4_CIDR_PATTERN),
+    )
+    ipv6_prefix: str = Field(
+        description=f"IPv6 prefix of the site, /{SITE_V6_MIN} to /{SITE_V6_MAX}",
+        json_schema_extra=_pattern(SITE_V6_PATTERN),
+    )
     availability_zones: list[Slug] = Field(default_factory=lambda: ["nova"], min_length=1)
     core_physical_network: str = Field(
         "physnet-core", description="Physical network of the site's core (a provider VLAN network)"
@@ -151,7 +181,11 @@ class Site(Strict):
     @field_validator("ipv6_prefix")
     @classmethod
     def _v6(cls, value: str) -> str:
-        return _check_network(value, 6, "prefix")
+        value = _check_network(value, 6, "prefix")
+        if not SITE_V6_MIN <= IPNetwork(value).prefixlen <= SITE_V6_MAX:
+            length = IPNetwork(value).prefixlen
+            raise ValueError(f"expected an IPv6 prefix from /{SITE_V6_MIN} to /{SITE_V6_MAX}, got /{length}")
+        return value
 
 
 class ExternalLink(Strict):
@@ -159,8 +193,12 @@ class ExternalLink(Strict):
     kind: Annotated[LinkKind, Lax]
     title: str = ""
     site: Slug
-    ipv4: str | None = Field(None, description="Public or provider-assigned IPv4 range of the external network")
-    ipv6: str | None = None
+    ipv4: str | None = Field(
+        None,
+        description="Public or provider-assigned IPv4 range of the external network",
+        json_schema_extra=_pattern(IPV4_CIDR_PATTERN),
+    )
+    ipv6: str | None = Field(None, json_schema_extra=_pattern(IPV6_CIDR_PATTERN))
     physical_network: str = Field("physnet1", description="OpenStack provider physical network name")
     network_type: Literal["flat", "vlan"] = Field(
         "flat", description="Provider network type; Neutron allows one flat network per physical network"
@@ -229,7 +267,9 @@ class Addressing(Strict):
     zone_prefix_v6: Literal[64] = 64
     system_slots: Literal[8] = Field(8, description="Zone slots per system block (one per zone kind)")
     shared_prefix_v4: int = Field(22, ge=16, le=24, description="IPv4 block for a site's shared services")
-    shared_prefix_v6: int = Field(56, ge=48, le=60)
+    shared_prefix_v6: int = Field(
+        56, ge=48, le=56, description="IPv6 block for a site's shared services (its last /64 is the core network)"
+    )
     service_prefix_v4: int = Field(26, ge=24, le=28, description="IPv4 subnet of one shared service")
     core_prefix_v4: int = Field(20, ge=16, le=26, description="IPv4 core network of a site (one address per system)")
 
@@ -341,14 +381,19 @@ class Park(Strict):
     kind: Literal["it-park", "provincial-cloud"]
     province: str
     operator: str = ""
-    domain: str = Field(description="Internal DNS domain of the park, e.g. danang-itpark.internal")
+    domain: str = Field(
+        description="Internal DNS domain of the park, e.g. danang-itpark.internal",
+        json_schema_extra=_pattern(DOMAIN_PATTERN),
+    )
     baseline: str = Field(
         "tcvn-14423-2026",
         description="Baseline id from the control catalog (default: Law 116/2025 + Decree 331/2026 + TCVN 14423:2026)",
     )
     platform: Platform = Field(default_factory=Platform, description="The park platform as an information system")
     sites: list[Site] = Field(min_length=1)
-    operator_networks: list[str] = Field(
+    operator_networks: list[
+        Annotated[str, Field(json_schema_extra=_pattern(f"{IPV4_CIDR_PATTERN}|{IPV6_CIDR_PATTERN}"))]
+    ] = Field(
         default_factory=list, description="CIDRs of the operators' admin VPN; the only sources allowed to the bastion"
     )
     external_links: list[ExternalLink] = Field(default_factory=list)
@@ -367,7 +412,7 @@ class Park(Strict):
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
-        if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value):
+        if not re.fullmatch(DOMAIN_PATTERN, value):
             raise ValueError(f"expected a lower-case DNS domain such as 'park.internal', got {value!r}")
         return value
 
