@@ -9,12 +9,13 @@ from netaddr import IPNetwork, IPSet
 from itpark.catalog import baseline_ids
 from itpark.errors import Problem, SpecError
 from itpark.spec.loader import LoadedPark, Loc, format_loc
-from itpark.spec.models import LinkKind, Park, ServiceKind, Zone
+from itpark.spec.models import Addressing, LinkKind, Park, ServiceKind, Zone
 from itpark.spec.names import name_problems
 
 PRIVATE_V4 = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 USABLE_V6 = IPSet(["2000::/3", "fc00::/7"])  # global unicast (incl. 2001:db8::/32 documentation) and ULA
 SERVICE_PREFIX = "service:"
+SYSTEM_BLOCK_V6 = 60  # a system's IPv6 block (the planner's ZONE_BLOCK_V6)
 DR_LEVEL = 5  # the zone model's level-5 architecture adds a geographically separate DR site (NET-19)
 DR_CONTROL = "NET-19"
 
@@ -68,18 +69,11 @@ def _park_problems(loaded: LoadedPark) -> Iterable[Problem]:
                 "expected a private IPv4 supernet (10/8, 172.16/12, 192.168/16 or 100.64/10), "
                 f"got {site.ipv4_supernet}",
             )
-        if v4.prefixlen > park.addressing.shared_prefix_v4:
-            yield where(
-                ("sites", i, "ipv4_supernet"),
-                f"supernet /{v4.prefixlen} is smaller than the shared-services block "
-                f"/{park.addressing.shared_prefix_v4}",
-            )
+        yield from _site_room(park.addressing, i, v4, v6, where)
         if IPSet([v6]) - USABLE_V6:
             yield where(
                 ("sites", i, "ipv6_prefix"), f"expected a global unicast or ULA IPv6 prefix, got {site.ipv6_prefix}"
             )
-        if not 32 <= v6.prefixlen <= 52:
-            yield where(("sites", i, "ipv6_prefix"), f"expected an IPv6 prefix from /32 to /52, got /{v6.prefixlen}")
         for j, other in enumerate(park.sites[:i]):
             for field, mine, theirs in (
                 ("ipv4_supernet", v4, IPNetwork(other.ipv4_supernet)),
@@ -101,6 +95,7 @@ def _park_problems(loaded: LoadedPark) -> Iterable[Problem]:
             yield where(("shared_services", i, "flavor"), f"unknown flavor {service.flavor!r}")
     yield from _segment_problems(park, where)
     offered = {s.kind for s in park.shared_services}
+    yield from _service_slots(park.addressing, offered, where)
     for i, kind in enumerate(park.defaults.mandatory_services):
         if kind not in offered:
             yield where(
@@ -138,6 +133,34 @@ def _segment_problems(park: Park, where) -> Iterable[Problem]:  # type: ignore[n
             )
         else:
             seen[key] = loc
+
+
+def _site_room(addr: Addressing, i: int, v4: IPNetwork, v6: IPNetwork, where) -> Iterable[Problem]:  # type: ignore[no-untyped-def]
+    """A site holds its core network, its shared-services block and at least one system block."""
+    system4 = addr.zone_prefix_v4 - (addr.system_slots.bit_length() - 1)
+    need4 = {"core": addr.core_prefix_v4, "shared-services": addr.shared_prefix_v4, "system": system4}
+    need6 = {"shared-services": addr.shared_prefix_v6, "system": SYSTEM_BLOCK_V6}
+    for field, net, bits, need in (("ipv4_supernet", v4, 32, need4), ("ipv6_prefix", v6, 128, need6)):
+        if sum(2 ** (bits - n) for n in need.values()) > net.size:
+            parts = " + ".join(f"a /{n} {what} block" for what, n in need.items())
+            yield where(("sites", i, field), f"/{net.prefixlen} is too small: a site needs {parts} (see addressing)")
+
+
+def _service_slots(addr: Addressing, offered: set[ServiceKind], where) -> Iterable[Problem]:  # type: ignore[no-untyped-def]
+    """Each service kind has a fixed slot of service_prefix_v4 in the shared block; the last one offered must fit."""
+    if not offered:
+        return
+    needed = max(list(ServiceKind).index(kind) for kind in offered) + 1
+    slots = (
+        2 ** (addr.service_prefix_v4 - addr.shared_prefix_v4) if addr.service_prefix_v4 >= addr.shared_prefix_v4 else 0
+    )
+    if slots < needed:
+        yield where(
+            ("addressing", "service_prefix_v4"),
+            f"/{addr.service_prefix_v4} service subnets give {slots} slots in the /{addr.shared_prefix_v4} "
+            f"shared-services block, but the park's services need {needed} (one per kind, in a fixed order); "
+            "use a longer service_prefix_v4 or a shorter shared_prefix_v4",
+        )
 
 
 def _tenant_problems(loaded: LoadedPark, tenant_id: str) -> Iterable[Problem]:

@@ -33,6 +33,13 @@ def write(relative: str, text: str) -> Edit:
     return edit
 
 
+def both(*edits: Edit) -> Edit:
+    def edit(root: Path) -> str:
+        return [e(root) for e in edits][-1]
+
+    return edit
+
+
 NEW_TENANT = """name: Late Comer
 kind: enterprise
 owner: Late Comer IT
@@ -241,6 +248,58 @@ CASES = [
         49,
         "defaults.storage.mounts",
         "/var: the host image decides these",
+    ),
+    (
+        "port-zero",
+        replace("tenants/softviet.yaml", '["8080/tcp"], role: java-api', '["0/tcp"], role: java-api'),
+        15,
+        "systems[0].tiers[1].ports[0]",
+        "expected ports from 1 to 65535",
+    ),
+    (
+        "port-above-65535",
+        replace("tenants/softviet.yaml", '["8080/tcp"], role: java-api', '["65536/tcp"], role: java-api'),
+        15,
+        "systems[0].tiers[1].ports[0]",
+        "expected ports from 1 to 65535",
+    ),
+    (
+        "service-prefix-does-not-fit",
+        replace("park.yaml", "defaults:\n", "addressing: {service_prefix_v4: 24}\ndefaults:\n"),
+        46,
+        "addressing.service_prefix_v4",
+        "/24 service subnets give 4 slots in the /22 shared-services block, but the park's services need 10",
+    ),
+    (
+        "shared-v6-prefix-longer-than-56",
+        replace("park.yaml", "defaults:\n", "addressing: {shared_prefix_v6: 60}\ndefaults:\n"),
+        46,
+        "addressing.shared_prefix_v6",
+        "less than or equal to 56, got 60",
+    ),
+    (
+        "site-v6-prefix-too-small-for-the-shared-block",
+        both(
+            replace("park.yaml", "ipv6_prefix: 2001:db8:4000::/40", "ipv6_prefix: 2001:db8:4000::/52"),
+            replace("park.yaml", "defaults:\n", "addressing: {shared_prefix_v6: 48}\ndefaults:\n"),
+        ),
+        17,
+        "sites[0].ipv6_prefix",
+        "/52 is too small: a site needs a /48 shared-services block + a /60 system block",
+    ),
+    (
+        "site-v6-prefix-56",
+        replace("park.yaml", "ipv6_prefix: 2001:db8:4000::/40", "ipv6_prefix: 2001:db8:4000::/56"),
+        17,
+        "sites[0].ipv6_prefix",
+        "expected an IPv6 prefix from /32 to /52, got /56",
+    ),
+    (
+        "site-v4-without-length",
+        replace("park.yaml", "ipv4_supernet: 10.40.0.0/16", "ipv4_supernet: 10.40.0.0"),
+        16,
+        "sites[0].ipv4_supernet",
+        "in CIDR form (address/length)",
     ),
     (
         "tenant-does-not-fit",
