@@ -360,16 +360,21 @@ def test_a_stack_that_is_not_a_park_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2 and "park.yaml not found" in result.stderr
 
 
+def ledger_files(root: Path) -> dict[str, bytes]:
+    files = sorted((root / "ledger").glob("*.yaml")) + sorted(root.glob("allocations.yaml"))
+    return {str(path.relative_to(root)): path.read_bytes() for path in files}
+
+
 def assert_refused(root: Path, where: Path, words: str) -> str:
     """`validate` exits 2, names `where` and says `words`; `allocate` refuses too and leaves the ledger alone."""
-    ledger = root / "allocations.yaml"
-    before = ledger.read_bytes() if ledger.exists() else None
+    before = ledger_files(root)
+    assert before, "fixture drift: the example has no ledger"
     for command in ("validate", "allocate"):
         result = run_cli(command, str(root))
         assert result.returncode == 2, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         assert re.search(re.escape(f"{where}: ") + ".*" + re.escape(words), result.stderr), result.stderr
-    assert (ledger.read_bytes() if ledger.exists() else None) == before
+    assert ledger_files(root) == before
     return result.stderr
 
 
