@@ -2,6 +2,7 @@
 
 Pure functions over a read `Ledger`. Findings (each as file:line, exit 2):
 - a file naming another park (or no park), or a tenant file naming another tenant;
+- an entry in another owner's file (a hand edit or a bad merge moved it; the key's form decides its file);
 - a block of a site the park does not have (active), or lying outside its site's supernet (retired included:
   shrinking a supernet below space ever handed out would let it be reused);
 - overlapping blocks (IPv4 or IPv6, retired included) of different owners, or of one tenant;
@@ -20,7 +21,7 @@ from pathlib import Path
 from netaddr import IPAddress, IPNetwork
 
 from itpark.errors import Problem
-from itpark.plan.ledger import PARK_OWNER, Ledger, is_pinned, owner_of
+from itpark.plan.ledger import LEDGER_DIR, PARK_OWNER, Ledger, file_of, is_pinned, owner_of
 from itpark.spec.models import Park
 
 
@@ -35,6 +36,7 @@ class _Span:
 def check_ledger(park: Park, ledger: Ledger, stack: str | Path) -> list[Problem]:
     """Every problem of the ledger; empty when it can be trusted."""
     problems = _headers(park, ledger)
+    problems += _misfiled(ledger)
     problems += _sites(park, ledger)
     conflicts = find_conflicts(ledger)
     problems += _conflict_problems(ledger, conflicts, str(stack))
@@ -53,7 +55,27 @@ def _headers(park: Park, ledger: Ledger) -> list[Problem]:
             )
         stem = Path(origin.doc.file).stem  # type: ignore[attr-defined]
         if not ledger.legacy and stem != PARK_OWNER and tenant != stem:
-            problems.append(origin.problem(f"expected `tenant: {stem}` (the file's name), got {tenant!r}"))
+            problems.append(
+                origin.doc.problem(("tenant",), f"expected `tenant: {stem}` (the file's name), got {tenant!r}")  # type: ignore[attr-defined]
+            )
+    return problems
+
+
+def _misfiled(ledger: Ledger) -> list[Problem]:
+    """Entries in another owner's file (the key's form decides its file; `allocate` would silently move them)."""
+    if ledger.legacy:
+        return []
+    problems = []
+    for key, origin in ledger.origins.items():
+        stem = Path(origin.doc.file).stem  # type: ignore[attr-defined]
+        if stem != (owner_of(key) or PARK_OWNER):
+            problems.append(
+                origin.problem(
+                    f"{key} belongs in {file_of(key)}, not in {stem}.yaml (moved by a hand edit or a bad merge?); "
+                    f"move it back or restore {LEDGER_DIR}/ from git",
+                    "key",
+                )
+            )
     return problems
 
 

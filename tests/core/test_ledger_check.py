@@ -250,3 +250,29 @@ def test_a_tenant_named_like_the_shared_services_never_gets_their_addresses(park
     assert result.returncode == 2 and "Traceback" not in result.stderr
     # the ledger's own guard, unless the spec already refuses the reserved id
     assert "ledger key host:bastion-01.dc1.shared is claimed twice" in result.stderr or "reserved" in result.stderr
+
+
+def test_a_tenant_file_naming_another_tenant(park_copy) -> None:
+    root = park_copy()
+    edit(root / "ledger" / "softviet.yaml", "tenant: softviet", "tenant: mekong-ai")
+    line = line_of(root / "ledger" / "softviet.yaml", "tenant: mekong-ai")
+    refused(root, rf"ledger/softviet\.yaml:{line}: tenant: expected `tenant: softviet` \(the file's name\)")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "home"),
+    [
+        ("key: dc1/softviet/erp", "key: dc1/nobody/erp", "ledger/nobody.yaml"),  # a typo in a key
+        ("key: host:db-01.erp.softviet", "key: host:db-01.erp.shared", "ledger/_park.yaml"),
+    ],
+)
+def test_an_entry_in_another_owners_file(park_copy, old: str, new: str, home: str) -> None:
+    root = park_copy()
+    edit(root / "ledger" / "softviet.yaml", old, new)
+    line = line_of(root / "ledger" / "softviet.yaml", new)
+    key = new.removeprefix("key: ")
+    refused(
+        root,
+        rf"ledger/softviet\.yaml:{line}: allocations\[\d+\]\.key: {re.escape(key)} belongs in {re.escape(home)}, "
+        r"not in softviet\.yaml",
+    )
