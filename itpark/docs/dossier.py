@@ -390,7 +390,7 @@ class DossierBuilder:
                     rows=tuple(
                         (
                             _t(c, "text", self.lang) if self.lang == "en" else (c.text_vi or c.text),
-                            c.value,
+                            self._fact_value(c.fact, c.value),
                             str(c.level),
                             self._basis(c),
                         )
@@ -412,6 +412,16 @@ class DossierBuilder:
             )
         )
         return blocks
+
+    def _fact_value(self, fact: str, value: str) -> str:
+        """A classification fact in the reader's language (the plan keeps the spec's value: true, online-service)."""
+        if value in ("true", "false"):
+            return str(self.m["common"]["yes" if value == "true" else "no"])
+        if fact == "system_type":
+            return str(self.d["system_types"].get(value, value))
+        if fact == "information":
+            return ", ".join(str(self.d["information_types"].get(x, x)) for x in value.split(", "))
+        return value
 
     def _basis(self, criterion: Any) -> str:
         return str(criterion.basis if self.lang == "vi" else (criterion.basis_en or criterion.basis))

@@ -122,3 +122,24 @@ def test_print_css_numbers_pages_and_repeats_the_version(with_docx) -> None:
     assert "@page" in css and "counter(page)" in css and "string(version)" in css
     page = with_docx["vi/dossier/so-tc--budget.html"]
     assert 'class="version"' in page and "abc123def456" in page and "2026-12-08" in page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_classification_facts_are_shown_in_the_readers_language(lang: str, plans, rendered) -> None:
+    """Part II shows the spec's facts (true, online-service, personal) as words of the page's language."""
+    kinds = messages(lang)["dossier"]["system_types"]
+    yes = messages(lang)["common"]["yes"]
+    typed = 0
+    for park in PARKS:
+        for tenant in plans[park].tenants:
+            for system in tenant.systems:
+                page = rendered[park][f"{lang}/dossier/{system_anchor(system)}.md"]
+                part2 = page.split(f"## {PARTS[lang][1]}", 1)[1].split(f"## {PARTS[lang][2]}", 1)[0]
+                assert not re.search(r"\| (true|false|online-service) \|", part2), (system.key, part2)
+                cls = system.classification
+                if cls is not None and cls.system_type:
+                    assert f"| {kinds[cls.system_type]} |" in part2, system.key
+                    typed += 1
+                if cls is not None and any(c.value == "true" for c in cls.basis):
+                    assert f"| {yes} |" in part2, system.key
+    assert typed
