@@ -46,13 +46,14 @@ from itpark.fileio import write_bytes_atomic, write_text_atomic
 from itpark.plan.model import Plan, Tenant
 
 LANGS = ("vi", "en")
-PAGES = ("index", "topology", "addresses", "flows", "compliance")
+PAGES = ("index", "topology", "addresses", "flows", "compliance", "transition")
 NAV_KEYS = {
     "index": "overview",
     "topology": "topology",
     "addresses": "addresses",
     "flows": "flows",
     "compliance": "compliance",
+    "transition": "transition",
 }
 TEXT_SUFFIXES = (".md", ".html", ".svg", ".csv")
 MANAGED_SUFFIXES = (*TEXT_SUFFIXES, ".docx")
