@@ -10,4 +10,4 @@ demo: setup
 
 # The full suite, slow host and browser tests included. CI runs exactly this.
 test: setup
-	.venv/bin/python -m pytest -m 'slow or not slow' -p no:cacheprovider -n 2 --dist loadgroup
+	.venv/bin/python -m pytest -m 'slow or not slow' -p no:cacheprovider -n 2
