@@ -54,8 +54,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False  # keep our order (xdist would put the units with most tests first)
+
     class TierScheduling(LoadScopeScheduling):
-        """LoadScope with our units as scopes (in collection order, two units per worker to start)."""
+        """LoadScope with our units as scopes, handed out in collection order (two per worker to start)."""
 
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
