@@ -20,6 +20,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from itpark.errors import UsageError
+from itpark.plan.ledger import LEDGER_DIR
+from itpark.plan.ledger import LEGACY_FILE as LEDGER_FILE  # the old one-file ledger
 from itpark.pulumi.stacks import STACK_CONFIG_DIR, StackSpec
 
 # The component each layer's stack is built from.
@@ -32,8 +34,6 @@ LAYER_ROOTS = {
 # The program, and the offline harness and manifest format behind `itpark diff`.
 PROGRAM_ROOTS = ("itpark.pulumi.program", "itpark.pulumi.offline", "itpark.pulumi.manifest")
 PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
-LEDGER_FILE = "allocations.yaml"  # one ledger per park
-LEDGER_DIR = "ledger"  # or one file per tenant: ledger/<tenant>.yaml
 
 
 def git(root: Path, *args: str) -> str:

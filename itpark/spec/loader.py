@@ -18,7 +18,6 @@ from itpark.spec.models import SLUG_RE, Park, Tenant
 
 PARK_FILE = "park.yaml"
 TENANT_DIR = "tenants"
-LEDGER_FILE = "allocations.yaml"
 
 Loc = tuple[str | int, ...]
 
